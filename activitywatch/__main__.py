@@ -1,0 +1,5 @@
+"""Lets `python -m activitywatch` run the command line."""
+
+from activitywatch.cli import main
+
+raise SystemExit(main())

@@ -1,0 +1,180 @@
+"""The composition root: builds the store and the API server from the settings, runs and stops them."""
+
+from __future__ import annotations
+
+import errno
+import logging
+import os
+import signal
+import socket
+import sys
+import tempfile
+import threading
+import uuid
+from collections.abc import Sequence
+from pathlib import Path
+from types import FrameType
+from typing import BinaryIO
+
+import orjson
+
+from activitywatch import __version__
+from activitywatch.config import Settings
+from activitywatch.core.errors import AwError, InvalidInput
+from activitywatch.core.wire import import_from_wire
+from activitywatch.server.app import create_app
+from activitywatch.server.options import ServerOptions
+from activitywatch.server.runner import ApiServer
+from activitywatch.store import ImportReport, Store
+
+log = logging.getLogger(__name__)
+
+VERSION = f"v{__version__} (single-process)"
+
+
+class DataDirError(AwError):
+    """The data folder cannot be created or written."""
+
+
+def prepare_data_dir(path: Path) -> None:
+    """Create the data folder and make sure it is writable."""
+    try:
+        path.mkdir(parents=True, exist_ok=True)
+        with tempfile.TemporaryFile(dir=path):
+            pass
+    except OSError as exc:
+        reason = exc.strerror or str(exc)
+        if exc.errno in (errno.EACCES, errno.EPERM, errno.EROFS):
+            reason = "permission denied" if exc.errno != errno.EROFS else "read-only file system"
+        raise DataDirError(
+            f"Cannot use the data folder {path}: {reason}. Choose a writable folder with --data-dir."
+        ) from None
+
+
+def device_id(data_dir: Path) -> str:
+    """This installation's id (a UUID kept in `<data dir>/device_id`), created on first use."""
+    path = data_dir / "device_id"
+    try:
+        existing = path.read_text(encoding="ascii").strip()
+        return str(uuid.UUID(existing))
+    except (FileNotFoundError, ValueError, UnicodeDecodeError):
+        pass
+    new = str(uuid.uuid4())
+    tmp = path.with_suffix(".tmp")
+    tmp.write_text(new + "\n", encoding="ascii")
+    os.replace(tmp, path)
+    return new
+
+
+def open_store(settings: Settings) -> Store:
+    """The database of these settings (created if missing)."""
+    prepare_data_dir(settings.data_dir)
+    return Store(settings.database_path)
+
+
+def server_options(settings: Settings) -> ServerOptions:
+    """What the API server needs from the settings."""
+    return ServerOptions(
+        hostname=socket.gethostname(),
+        device_id=device_id(settings.data_dir),
+        version=VERSION,
+        host=settings.server.host,
+        port=settings.server.port,
+        cors=settings.server.cors,
+        cors_regex=settings.server.cors_regex,
+        testing=settings.testing,
+        log_file=settings.log_file,
+    )
+
+
+class App:
+    """The running program: store, API server (and, in later versions, watchers and the tray)."""
+
+    def __init__(self, settings: Settings) -> None:
+        self.settings = settings
+        self._stop = threading.Event()
+
+    def request_stop(self, signum: int | None = None, frame: FrameType | None = None) -> None:
+        """Ask `run` to shut down (safe from signal handlers and other threads)."""
+        self._stop.set()
+
+    def run(self) -> int:
+        """Serve until SIGINT/SIGTERM; return the exit status."""
+        settings = self.settings
+        store = open_store(settings)
+        try:
+            options = server_options(settings)
+            server = ApiServer(create_app(store, options), settings.server.host, settings.server.port)
+            server.start()
+            try:
+                self._announce(server)
+                for sig in (signal.SIGINT, signal.SIGTERM):
+                    signal.signal(sig, self.request_stop)
+                while not self._stop.wait(1.0):
+                    if not server.alive:
+                        log.error("The API server stopped unexpectedly; quitting")
+                        return 1
+                log.info("Shutting down")
+            finally:
+                server.stop()
+        finally:
+            store.close()
+        return 0
+
+    def _announce(self, server: ApiServer) -> None:
+        settings = self.settings
+        log.info("ActivityWatch %s%s", VERSION, " (testing)" if settings.testing else "")
+        log.info("Database: %s", settings.database_path)
+        if settings.gui:
+            log.info("The tray and dashboard window are not part of this build yet; running headless")
+        if settings.watchers:
+            log.info("The built-in watchers are not part of this build yet; external watchers can post to the API")
+        log.info("Data folder: %s; API browser: %s/api/", settings.data_dir, server.url)
+
+
+def export_buckets(settings: Settings, bucket_ids: Sequence[str] | None, output: Path | None) -> Path | None:
+    """Write an export document to `output` (stdout when None); return the file written."""
+    store = open_store(settings)
+    try:
+        stream = store.open_export(bucket_ids)
+        if output is None:
+            out = sys.stdout.buffer
+            for chunk in stream:
+                out.write(chunk)
+            out.flush()
+            return None
+        output.parent.mkdir(parents=True, exist_ok=True)
+        fd, tmp_name = tempfile.mkstemp(dir=output.parent, prefix=f".{output.name}.", suffix=".part")
+        try:
+            with os.fdopen(fd, "wb") as f:
+                for chunk in stream:
+                    f.write(chunk)
+            os.replace(tmp_name, output)
+        except BaseException:
+            stream.close()
+            Path(tmp_name).unlink(missing_ok=True)
+            raise
+        return output
+    finally:
+        store.close()
+
+
+def import_file(settings: Settings, source: Path | None) -> ImportReport:
+    """Import an export document from a file (stdin when None) into the database."""
+    try:
+        raw = _read_all(sys.stdin.buffer) if source is None else source.read_bytes()
+    except OSError as exc:
+        raise InvalidInput(f"Cannot read {source}: {exc.strerror}.") from None
+    try:
+        doc = orjson.loads(raw)
+    except orjson.JSONDecodeError as exc:
+        raise InvalidInput(f"{source or 'The input'} is not valid JSON: {exc}.") from None
+    store = open_store(settings)
+    try:
+        return store.import_buckets(import_from_wire(doc, store.now()))
+    finally:
+        store.close()
+
+
+def _read_all(stream: BinaryIO) -> bytes:
+    return stream.read()

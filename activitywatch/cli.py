@@ -1,0 +1,126 @@
+"""The command line: run the app, or export and import without a running server."""
+
+from __future__ import annotations
+
+import argparse
+import logging
+import sys
+from collections.abc import Sequence
+from pathlib import Path
+
+from activitywatch import __version__
+from activitywatch.app import App, export_buckets, import_file
+from activitywatch.config import ConfigError, Settings, load_settings
+from activitywatch.core.errors import AwError
+from activitywatch.log import setup_logging
+
+log = logging.getLogger(__name__)
+
+EXIT_ERROR = 1
+EXIT_BUG = 70
+
+
+def _port(text: str) -> int:
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"'{text}' is not a port number") from None
+    if not 0 <= value <= 65535:
+        raise argparse.ArgumentTypeError(f"port {value} is outside 0-65535")
+    return value
+
+
+def build_parser() -> argparse.ArgumentParser:
+    """The argument parser (global options go before the subcommand)."""
+    parser = argparse.ArgumentParser(
+        prog="activitywatch",
+        description="ActivityWatch, single-process edition: tracks what you do on your computer, privately.",
+        epilog="Without a command it runs the tracker and serves the API (default http://127.0.0.1:5600/api/0).",
+    )
+    parser.add_argument("--version", action="version", version=f"activitywatch {__version__}")
+    parser.add_argument("--no-gui", action="store_true", help="no tray or windows (servers, no display)")
+    parser.add_argument("--no-watchers", action="store_true", help="do not start the built-in watchers")
+    parser.add_argument("--testing", action="store_true", help="port 5666 and a separate database")
+    parser.add_argument("--host", help="address to serve the API on (default 127.0.0.1)")
+    parser.add_argument("--port", type=_port, help="port to serve the API on (default 5600; 0 picks a free one)")
+    parser.add_argument("--data-dir", type=Path, metavar="DIR", help="folder for the database, logs and device id")
+    parser.add_argument("--config", type=Path, metavar="FILE", help="TOML config file to read")
+    parser.add_argument("--verbose", "-v", action="store_true", help="log debug messages")
+    commands = parser.add_subparsers(dest="command", metavar="COMMAND")
+    export = commands.add_parser("export", help="write buckets and their events to a JSON file")
+    export.add_argument("--bucket", action="append", metavar="ID", help="only this bucket (repeatable)")
+    export.add_argument(
+        "-o",
+        "--output",
+        metavar="FILE",
+        help="file to write ('-' for standard output; default aw-buckets-export.json)",
+    )
+    imp = commands.add_parser("import", help="import buckets from an export file (merged, without duplicates)")
+    imp.add_argument("file", metavar="FILE", help="an ActivityWatch export file ('-' for standard input)")
+    return parser
+
+
+def _settings(args: argparse.Namespace) -> Settings:
+    return load_settings(
+        data_dir=args.data_dir,
+        config_file=args.config,
+        testing=args.testing,
+        host=args.host,
+        port=args.port,
+        gui=not args.no_gui,
+        watchers=not args.no_watchers,
+        verbose=args.verbose,
+    )
+
+
+def _export(args: argparse.Namespace, settings: Settings) -> int:
+    buckets: list[str] | None = args.bucket
+    if args.output == "-":
+        output = None
+    elif args.output:
+        output = Path(args.output)
+    elif buckets and len(buckets) == 1:
+        output = Path(f"aw-bucket-export_{buckets[0]}.json")
+    else:
+        output = Path("aw-buckets-export.json")
+    written = export_buckets(settings, buckets, output)
+    if written is not None:
+        print(f"Exported to {written}", file=sys.stderr)
+    return 0
+
+
+def _import(args: argparse.Namespace, settings: Settings) -> int:
+    source = None if args.file == "-" else Path(args.file)
+    report = import_file(settings, source)
+    print(
+        f"Imported {report.events_imported} events into {len(report.buckets_created) + len(report.buckets_merged)}"
+        f" buckets ({len(report.buckets_created)} created, {len(report.buckets_merged)} merged);"
+        f" skipped {report.events_skipped} already stored.",
+        file=sys.stderr,
+    )
+    return 0
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Run the command line; return the exit status."""
+    args = build_parser().parse_args(argv)
+    settings: Settings | None = None
+    try:
+        settings = _settings(args)
+        if args.command is None:
+            setup_logging(settings.log_file, verbose=settings.verbose)
+            return App(settings).run()
+        setup_logging(None, verbose=settings.verbose)
+        if args.command == "export":
+            return _export(args, settings)
+        return _import(args, settings)
+    except (ConfigError, AwError) as exc:
+        print(f"Error: {exc}", file=sys.stderr)
+        return EXIT_ERROR
+    except KeyboardInterrupt:
+        return 130
+    except Exception as exc:
+        log.exception("Unexpected error")
+        where = f" The details are in {settings.log_file}." if settings is not None else ""
+        print(f"ActivityWatch stopped because of a bug: {exc!r}.{where}", file=sys.stderr)
+        return EXIT_BUG

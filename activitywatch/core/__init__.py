@@ -1,0 +1,1 @@
+"""Models, time handling and the JSON wire format shared by every layer (standard library only)."""

@@ -1,0 +1,79 @@
+"""Builds the ASGI application from a store and the server options."""
+
+from __future__ import annotations
+
+import swagger_ui_bundle
+from starlette.applications import Starlette
+from starlette.exceptions import HTTPException
+from starlette.middleware import Middleware
+from starlette.middleware.cors import CORSMiddleware
+from starlette.responses import RedirectResponse, Response
+from starlette.routing import BaseRoute, Mount, Route
+from starlette.staticfiles import StaticFiles
+
+from activitywatch.core.errors import AwError
+from activitywatch.server.api import Api
+from activitywatch.server.dispatch import StoreCalls
+from activitywatch.server.errors import (
+    ApiError,
+    api_error_handler,
+    bug_handler,
+    http_error_handler,
+    known_error_handler,
+)
+from activitywatch.server.exchange import Exchange
+from activitywatch.server.openapi import ApiBrowser, build_document
+from activitywatch.server.operations import Operation
+from activitywatch.server.options import ServerOptions
+from activitywatch.server.security import OriginPolicy, RequestGuard
+from activitywatch.store import Store
+
+
+def api_operations(store: Store, options: ServerOptions) -> list[Operation]:
+    """The whole route table."""
+    calls = StoreCalls(store)
+    return [*Api(calls, options).operations(), *Exchange(calls, options).operations()]
+
+
+async def _to_api_browser(request: object) -> Response:
+    return RedirectResponse("/api/", status_code=307)
+
+
+def create_app(store: Store, options: ServerOptions) -> Starlette:
+    """The ASGI app serving `/api/0` over `store`."""
+    operations = api_operations(store, options)
+    browser = ApiBrowser(build_document(operations, options.version))
+    routes: list[BaseRoute] = []
+    for op in operations:
+        for path in (op.path, *op.aliases):
+            routes.append(Route(path, op.handler, methods=[op.method], include_in_schema=False))
+    routes += [
+        Route("/api/openapi.json", browser.openapi, methods=["GET"]),
+        Route("/api/", browser.page, methods=["GET"]),
+        Route("/api", _to_api_browser, methods=["GET"]),
+        Route("/api/static/api-browser.js", browser.init_script, methods=["GET"]),
+        Mount("/api/static", StaticFiles(directory=str(swagger_ui_bundle.swagger_ui_path))),
+        # Until the dashboard is served here, the root leads to the API browser.
+        Route("/", _to_api_browser, methods=["GET"]),
+    ]
+    policy = OriginPolicy.build(options.port, options.cors, options.cors_regex, testing=options.testing)
+    middleware = [
+        Middleware(RequestGuard, bound_host=options.host, policy=policy),
+        Middleware(
+            CORSMiddleware,
+            allow_origins=sorted(policy.origins),
+            allow_origin_regex=policy.regex,
+            allow_methods=["GET", "POST", "PUT", "DELETE", "OPTIONS"],
+            allow_headers=["*"],
+        ),
+    ]
+    return Starlette(
+        routes=routes,
+        middleware=middleware,
+        exception_handlers={
+            ApiError: api_error_handler,
+            AwError: known_error_handler,
+            HTTPException: http_error_handler,
+            Exception: bug_handler,
+        },
+    )

@@ -1,0 +1,90 @@
+"""Every HTTP error body is built here: `{"message": ..., "type": ...}` with the fitting status."""
+
+from __future__ import annotations
+
+import logging
+
+from starlette.exceptions import HTTPException
+from starlette.requests import Request
+from starlette.responses import Response
+
+from activitywatch.core.errors import AwError, Conflict, InvalidInput, NotFound, StorageError
+from activitywatch.server.responses import json_response
+
+log = logging.getLogger(__name__)
+
+
+class ApiError(Exception):
+    """An error answered with `status` and `{"message": message, "type": kind}`."""
+
+    def __init__(self, status: int, message: str, kind: str) -> None:
+        super().__init__(message)
+        self.status = status
+        self.message = message
+        self.kind = kind
+
+
+def bad_request(message: str) -> ApiError:
+    """400: the request itself is malformed (query parameters, JSON syntax)."""
+    return ApiError(400, message, "BadRequest")
+
+
+def unprocessable(exc: InvalidInput) -> ApiError:
+    """422: well-formed JSON whose content breaks the rules (types, timestamps, durations)."""
+    return ApiError(422, exc.message, "InvalidInput")
+
+
+_KNOWN: dict[type[AwError], tuple[int, str]] = {
+    InvalidInput: (400, "BadRequest"),
+    NotFound: (404, "NotFound"),
+    Conflict: (409, "Conflict"),
+    StorageError: (503, "StorageError"),
+}
+
+_HTTP_KINDS = {
+    400: "BadRequest",
+    404: "NotFound",
+    405: "MethodNotAllowed",
+    413: "PayloadTooLarge",
+    415: "UnsupportedMediaType",
+}
+
+
+def error_response(status: int, message: str, kind: str) -> Response:
+    """The one error body."""
+    return json_response({"message": message, "type": kind}, status=status)
+
+
+async def api_error_handler(request: Request, exc: Exception) -> Response:
+    """ApiError -> its status and body."""
+    assert isinstance(exc, ApiError)
+    return error_response(exc.status, exc.message, exc.kind)
+
+
+async def known_error_handler(request: Request, exc: Exception) -> Response:
+    """Known errors from lower layers -> 4xx (or 503 when the database is unusable)."""
+    assert isinstance(exc, AwError)
+    for cls, (status, kind) in _KNOWN.items():
+        if isinstance(exc, cls):
+            if status >= 500:
+                log.error("%s %s: %s", request.method, request.url.path, exc.message)
+            return error_response(status, exc.message, kind)
+    return error_response(400, exc.message, "BadRequest")
+
+
+async def http_error_handler(request: Request, exc: Exception) -> Response:
+    """Starlette's own errors (unknown route, wrong method) in our shape."""
+    assert isinstance(exc, HTTPException)
+    if exc.status_code == 404:
+        message = f"No such endpoint: {request.method} {request.url.path}"
+    elif exc.status_code == 405:
+        message = f"Method {request.method} is not allowed on {request.url.path}"
+    else:
+        message = str(exc.detail)
+    return error_response(exc.status_code, message, _HTTP_KINDS.get(exc.status_code, "HTTPError"))
+
+
+async def bug_handler(request: Request, exc: Exception) -> Response:
+    """Anything else is a bug: log the traceback, answer 500 without internals."""
+    log.exception("Unhandled error in %s %s", request.method, request.url.path)
+    return error_response(500, "Internal server error; the details are in the server log.", "InternalError")

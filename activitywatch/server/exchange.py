@@ -1,0 +1,190 @@
+"""Export (streamed, as a download) and import (JSON or multipart upload) endpoints."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import AsyncIterator, Sequence
+from typing import Any
+from urllib.parse import quote
+
+from starlette.concurrency import iterate_in_threadpool
+from starlette.datastructures import UploadFile
+from starlette.requests import Request
+from starlette.responses import Response, StreamingResponse
+from starlette.types import Message, Receive
+
+from activitywatch.core.errors import InvalidInput
+from activitywatch.core.wire import import_from_wire
+from activitywatch.server.api import P_BUCKET, bucket_id_of
+from activitywatch.server.dispatch import StoreCalls
+from activitywatch.server.errors import ApiError, bad_request, unprocessable
+from activitywatch.server.inputs import (
+    check_declared_length,
+    is_json_type,
+    media_type,
+    parse_json,
+    read_body,
+    too_large,
+)
+from activitywatch.server.operations import Body, Operation, Reply
+from activitywatch.server.options import ServerOptions
+from activitywatch.server.responses import json_response
+from activitywatch.server.schemas import ref
+from activitywatch.store.exchange import ExportStream
+
+UPLOAD = {
+    "type": "object",
+    "properties": {"buckets.json": {"type": "string", "format": "binary"}},
+}
+_PLAIN_FILENAME = re.compile(r"[A-Za-z0-9._@+=-]+")
+MAX_UPLOAD_FILES = 100
+
+
+def attachment(filename: str) -> str:
+    """A Content-Disposition value; names with unusual characters also get an RFC 5987 form."""
+    if _PLAIN_FILENAME.fullmatch(filename):
+        return f"attachment; filename={filename}"
+    fallback = re.sub(r"[^A-Za-z0-9._@+=-]", "_", filename)
+    return f"attachment; filename=\"{fallback}\"; filename*=UTF-8''{quote(filename, safe='')}"
+
+
+def limited_receive(receive: Receive, limit: int) -> Receive:
+    """An ASGI receive that raises 413 once the body passes `limit` bytes."""
+    total = 0
+
+    async def wrapped() -> Message:
+        nonlocal total
+        message = await receive()
+        if message["type"] == "http.request":
+            total += len(message.get("body", b""))
+            if total > limit:
+                raise too_large(limit)
+        return message
+
+    return wrapped
+
+
+class Exchange:
+    """Export and import over one store."""
+
+    def __init__(self, calls: StoreCalls, options: ServerOptions) -> None:
+        self.calls = calls
+        self.store = calls.store
+        self.options = options
+
+    async def _stream(self, bucket_ids: Sequence[str] | None, filename: str) -> Response:
+        stream: ExportStream = await self.calls.slow(self.store.open_export, bucket_ids)
+
+        async def body() -> AsyncIterator[bytes]:
+            try:
+                async for chunk in iterate_in_threadpool(iter(stream)):
+                    yield chunk
+            finally:
+                stream.close()
+
+        return StreamingResponse(
+            body(), media_type="application/json", headers={"Content-Disposition": attachment(filename)}
+        )
+
+    async def export_all(self, request: Request) -> Response:
+        """Every bucket with its events, as a download."""
+        return await self._stream(None, "aw-buckets-export.json")
+
+    async def export_bucket(self, request: Request) -> Response:
+        """One bucket with its events, as a download."""
+        bucket_id = bucket_id_of(request)
+        return await self._stream([bucket_id], f"aw-bucket-export_{bucket_id}.json")
+
+    async def _documents(self, request: Request) -> list[Any]:
+        limit = self.options.max_import_body
+        kind = media_type(request)
+        if is_json_type(kind):
+            return [parse_json(await read_body(request, limit))]
+        if kind != "multipart/form-data":
+            raise ApiError(
+                415,
+                "Import takes application/json (an export document) or multipart/form-data (uploaded files)",
+                "UnsupportedMediaType",
+            )
+        check_declared_length(request, limit)
+        request = Request(request.scope, limited_receive(request.receive, limit))
+        try:
+            form = await request.form(max_files=MAX_UPLOAD_FILES, max_fields=MAX_UPLOAD_FILES)
+        except ApiError:
+            raise
+        except Exception as exc:  # python-multipart and Starlette raise several kinds for bad forms
+            raise bad_request(f"The multipart upload could not be read: {exc}") from None
+        try:
+            documents = []
+            total = 0
+            for name, value in form.multi_items():
+                if isinstance(value, UploadFile):
+                    content = await value.read()
+                else:
+                    content = value.encode()
+                total += len(content)
+                if total > limit:
+                    raise too_large(limit)
+                documents.append(parse_json(content, f"Uploaded field '{name}'"))
+        finally:
+            await form.close()
+        if not documents:
+            raise bad_request("The upload holds no file; send the export file in any form field")
+        return documents
+
+    async def import_(self, request: Request) -> Response:
+        """Import export documents; into an existing bucket, events are merged without duplicates."""
+        documents = await self._documents(request)
+        items = []
+        try:
+            for doc in documents:
+                items.extend(import_from_wire(doc, self.store.now()))
+        except InvalidInput as exc:
+            raise unprocessable(exc) from None
+        report = await self.calls.slow(self.store.import_buckets, items)
+        return json_response(
+            {
+                "buckets_created": report.buckets_created,
+                "buckets_merged": report.buckets_merged,
+                "events_imported": report.events_imported,
+                "events_skipped": report.events_skipped,
+            }
+        )
+
+    def operations(self) -> list[Operation]:
+        """This module's part of the route table."""
+        download = {"Content-Disposition": {"type": "string"}}
+        return [
+            Operation(
+                "GET",
+                "/api/0/export",
+                self.export_all,
+                "Export all buckets",
+                "export",
+                replies={200: Reply("Export document", ref("Export"), headers=download)},
+                errors=(),
+            ),
+            Operation(
+                "GET",
+                "/api/0/buckets/{bucket_id}/export",
+                self.export_bucket,
+                "Export one bucket",
+                "export",
+                params=(P_BUCKET,),
+                replies={200: Reply("Export document", ref("Export"), headers=download)},
+                errors=(400, 404),
+            ),
+            Operation(
+                "POST",
+                "/api/0/import",
+                self.import_,
+                "Import buckets",
+                "export",
+                body=Body(
+                    {"application/json": ref("Export"), "multipart/form-data": UPLOAD},
+                    "An export document, as JSON or as uploaded file(s) in any field",
+                ),
+                replies={200: Reply("What was imported", ref("ImportResult"))},
+                errors=(400, 413, 415, 422),
+            ),
+        ]

@@ -1,0 +1,25 @@
+"""What the server needs to know, handed over by the app (the server never reads config files)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+MIB = 1024 * 1024
+
+
+@dataclass(frozen=True)
+class ServerOptions:
+    """Bind address, origins and identity of this server."""
+
+    hostname: str
+    device_id: str
+    version: str
+    host: str = "127.0.0.1"
+    port: int = 5600
+    cors: tuple[str, ...] = ()
+    cors_regex: tuple[str, ...] = ()
+    testing: bool = False
+    log_file: Path | None = None
+    max_body: int = 16 * MIB
+    max_import_body: int = 256 * MIB

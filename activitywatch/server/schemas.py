@@ -1,0 +1,137 @@
+"""JSON Schemas (OpenAPI 3.0 dialect) of the wire format, for the API document."""
+
+from __future__ import annotations
+
+from activitywatch.core.timestamps import MAX_NS, NS_PER_SECOND
+from activitywatch.core.wire import MAX_EVENT_ID, MAX_ID_LENGTH, MAX_SETTING_KEY_LENGTH
+from activitywatch.server.operations import Schema
+
+
+def ref(name: str) -> Schema:
+    """A reference to a named schema."""
+    return {"$ref": f"#/components/schemas/{name}"}
+
+
+TIMESTAMP: Schema = {
+    "type": "string",
+    "format": "date-time",
+    "description": "RFC 3339; without an offset it is read as UTC. Supported: years 1678 to 2261.",
+    "example": "2024-05-01T12:00:00Z",
+}
+DURATION: Schema = {
+    "type": "number",
+    "minimum": 0,
+    "maximum": MAX_NS // NS_PER_SECOND,
+    "description": "Seconds",
+}
+BUCKET_ID: Schema = {
+    "type": "string",
+    "minLength": 1,
+    "maxLength": MAX_ID_LENGTH,
+    "pattern": "^[^/\\x00-\\x1f]+$",
+}
+EVENT_ID: Schema = {"type": "integer", "minimum": 1, "maximum": MAX_EVENT_ID}
+SETTING_KEY: Schema = {"type": "string", "minLength": 1, "maxLength": MAX_SETTING_KEY_LENGTH}
+
+COMPONENTS: dict[str, Schema] = {
+    "Error": {
+        "type": "object",
+        "required": ["message"],
+        "properties": {"message": {"type": "string"}, "type": {"type": "string"}},
+    },
+    "EventIn": {
+        "type": "object",
+        "required": ["timestamp"],
+        "properties": {
+            "id": {**EVENT_ID, "nullable": True, "description": "Replaces that event of the bucket"},
+            "timestamp": TIMESTAMP,
+            "duration": DURATION,
+            "data": {"type": "object", "description": 'Any JSON object, e.g. {"app": ..., "title": ...}'},
+        },
+    },
+    "Event": {
+        "type": "object",
+        "required": ["id", "timestamp", "duration", "data"],
+        "properties": {
+            "id": {"type": "integer", "nullable": True},
+            "timestamp": {"type": "string", "format": "date-time"},
+            "duration": {"type": "number", "minimum": 0},
+            "data": {"type": "object"},
+        },
+    },
+    "BucketIn": {
+        "type": "object",
+        "required": ["client", "type", "hostname"],
+        "properties": {
+            "client": {"type": "string", "maxLength": 1024},
+            "type": {"type": "string", "maxLength": 1024, "example": "currentwindow"},
+            "hostname": {
+                "type": "string",
+                "maxLength": 1024,
+                "description": "'!local' means this server's hostname (and sets data.device_id)",
+            },
+            "name": {"type": "string", "nullable": True, "maxLength": 1024},
+            "created": {**TIMESTAMP, "description": "Defaults to now"},
+            "data": {"type": "object"},
+            "events": {"type": "array", "items": ref("EventIn"), "description": "Inserted with the bucket"},
+        },
+    },
+    "Bucket": {
+        "type": "object",
+        "required": ["id", "type", "client", "hostname", "created", "data", "metadata"],
+        "properties": {
+            "id": {"type": "string"},
+            "name": {"type": "string", "nullable": True},
+            "type": {"type": "string"},
+            "client": {"type": "string"},
+            "hostname": {"type": "string"},
+            "created": {"type": "string", "format": "date-time"},
+            "data": {"type": "object"},
+            "metadata": {
+                "type": "object",
+                "properties": {
+                    "start": {"type": "string", "format": "date-time", "nullable": True},
+                    "end": {"type": "string", "format": "date-time", "nullable": True},
+                },
+            },
+            "last_updated": {"type": "string", "format": "date-time", "nullable": True},
+        },
+    },
+    "Info": {
+        "type": "object",
+        "required": ["hostname", "version", "testing", "device_id"],
+        "properties": {
+            "hostname": {"type": "string"},
+            "version": {"type": "string"},
+            "testing": {"type": "boolean"},
+            "device_id": {"type": "string"},
+        },
+    },
+    "ExportBucket": {
+        "allOf": [
+            ref("BucketIn"),
+            {
+                "type": "object",
+                "required": ["events"],
+                "properties": {
+                    "id": {"type": "string"},
+                    "events": {"type": "array", "items": ref("EventIn")},
+                },
+            },
+        ]
+    },
+    "Export": {
+        "type": "object",
+        "required": ["buckets"],
+        "properties": {"buckets": {"type": "object", "additionalProperties": ref("ExportBucket")}},
+    },
+    "ImportResult": {
+        "type": "object",
+        "properties": {
+            "buckets_created": {"type": "array", "items": {"type": "string"}},
+            "buckets_merged": {"type": "array", "items": {"type": "string"}},
+            "events_imported": {"type": "integer"},
+            "events_skipped": {"type": "integer", "description": "Duplicates of stored events"},
+        },
+    },
+}

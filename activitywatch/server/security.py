@@ -1,0 +1,91 @@
+"""Protection of a loopback API from web pages: the Host-header check and the origin allowlist.
+
+* DNS rebinding: when bound to loopback, a request whose Host is not a loopback name (or the configured
+  host) is refused with 400, on every route.
+* CORS: only the allowlisted origins may read responses (own origin, Firefox extensions, the official
+  Chrome web watcher, and the configured `cors` / `cors_regex`).
+* Cross-site writes: browsers send some POSTs without a preflight (forms, `text/plain`); a request that
+  changes data and carries an `Origin` outside the allowlist is refused with 403 before it runs.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable
+from dataclasses import dataclass
+
+from starlette.types import ASGIApp, Receive, Scope, Send
+
+from activitywatch.server.errors import error_response
+
+LOOPBACK_HOSTS = frozenset({"127.0.0.1", "localhost", "::1"})
+CHROME_WEB_WATCHER = "chrome-extension://nglaklhklhcoonedhgnpgddginnjdadi"
+SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
+
+
+@dataclass(frozen=True)
+class OriginPolicy:
+    """Which browser origins may use the API."""
+
+    origins: frozenset[str]
+    regex: str
+
+    @classmethod
+    def build(
+        cls, port: int, cors: Iterable[str] = (), cors_regex: Iterable[str] = (), *, testing: bool = False
+    ) -> OriginPolicy:
+        """The allowlist of compat §1.4 plus configured extras."""
+        origins = {f"http://127.0.0.1:{port}", f"http://localhost:{port}", *cors}
+        patterns = [r"moz-extension://[^/]+", re.escape(CHROME_WEB_WATCHER), *cors_regex]
+        if testing:
+            origins |= {"http://127.0.0.1:27180", "http://localhost:27180"}
+            patterns.append(r"chrome-extension://[^/]+")
+        regex = "|".join(f"(?:{p})" for p in patterns)
+        return cls(frozenset(origins), regex)
+
+    def allows(self, origin: str) -> bool:
+        """Whether a browser page or extension from `origin` may call the API."""
+        return origin in self.origins or re.fullmatch(self.regex, origin) is not None
+
+
+def host_of(header: str) -> str:
+    """The host part of a Host header (`[::1]:5600` -> `::1`, `localhost:80` -> `localhost`)."""
+    header = header.strip().lower()
+    if header.startswith("["):
+        end = header.find("]")
+        return header[1:end] if end > 0 else header
+    return header.rsplit(":", 1)[0] if header.count(":") == 1 else header
+
+
+class RequestGuard:
+    """ASGI middleware: Host check (when bound to loopback) and refusal of cross-site writes."""
+
+    def __init__(self, app: ASGIApp, *, bound_host: str, policy: OriginPolicy) -> None:
+        self.app = app
+        self.policy = policy
+        self.check_host = bound_host.lower() in LOOPBACK_HOSTS
+        self.hosts = LOOPBACK_HOSTS | {bound_host.lower()}
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        """Refuse bad requests; pass the rest on untouched."""
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        host = origin = None
+        for name, value in scope["headers"]:
+            if name == b"host":
+                host = value
+            elif name == b"origin":
+                origin = value
+        if self.check_host and (host is None or host_of(host.decode("latin-1")) not in self.hosts):
+            response = error_response(400, "Host header is invalid", "InvalidHost")
+            await response(scope, receive, send)
+            return
+        if origin is not None and scope["method"] not in SAFE_METHODS:
+            text = origin.decode("latin-1")
+            same_origin = host is not None and text == "http://" + host.decode("latin-1")
+            if not same_origin and not self.policy.allows(text):
+                response = error_response(403, f"Origin {text} may not change data here", "ForbiddenOrigin")
+                await response(scope, receive, send)
+                return
+        await self.app(scope, receive, send)

@@ -1,0 +1,118 @@
+"""SQLite connections through apsw: the one write connection and the per-thread readers."""
+
+from __future__ import annotations
+
+import contextlib
+import threading
+from collections.abc import Iterator, Sequence
+from pathlib import Path
+from typing import Any
+
+import apsw
+
+from activitywatch.core.errors import StorageError
+
+BUSY_TIMEOUT_MS = 5000
+
+Row = tuple[Any, ...]
+Params = Sequence[Any] | dict[str, Any]
+
+
+def rows(conn: apsw.Connection, sql: str, params: Params = ()) -> list[Row]:
+    """All rows of a query."""
+    return list(conn.execute(sql, params).fetchall())
+
+
+def scalar(conn: apsw.Connection, sql: str, params: Params = ()) -> Any:
+    """The first column of the first row (None when there is no row)."""
+    found = conn.execute(sql, params).fetchall()
+    return found[0][0] if found else None
+
+
+def storage_error(path: Path, exc: apsw.Error) -> StorageError:
+    """A sentence for the user describing why the database cannot be used."""
+    if isinstance(exc, apsw.BusyError | apsw.LockedError):
+        return StorageError(f"The database {path} is locked by another program; try again, or close it.")
+    if isinstance(exc, apsw.FullError):
+        return StorageError(f"The disk holding {path} is full; free some space and try again.")
+    if isinstance(exc, apsw.NotADBError | apsw.CorruptError):
+        return StorageError(f"{path} is not a usable ActivityWatch database ({exc}).")
+    if isinstance(exc, apsw.ReadOnlyError | apsw.PermissionsError):
+        return StorageError(f"The database {path} cannot be written; check the folder's permissions.")
+    if isinstance(exc, apsw.CantOpenError):
+        return StorageError(f"The database {path} cannot be opened; check that the folder exists and is writable.")
+    if isinstance(exc, apsw.IOError):
+        return StorageError(f"Reading or writing {path} failed ({exc}); check the disk.")
+    return StorageError(f"The database {path} failed: {exc}")
+
+
+@contextlib.contextmanager
+def translated_errors(path: Path) -> Iterator[None]:
+    """Turn the SQLite errors a user can act on into StorageError; let bugs through."""
+    try:
+        yield
+    except (
+        apsw.BusyError,
+        apsw.LockedError,
+        apsw.FullError,
+        apsw.NotADBError,
+        apsw.CorruptError,
+        apsw.ReadOnlyError,
+        apsw.PermissionsError,
+        apsw.CantOpenError,
+        apsw.IOError,
+    ) as exc:
+        raise storage_error(path, exc) from exc
+
+
+def connect(path: Path, *, readonly: bool = False) -> apsw.Connection:
+    """Open the database with the pragmas every connection needs."""
+    conn = apsw.Connection(str(path))
+    conn.set_busy_timeout(BUSY_TIMEOUT_MS)
+    conn.execute("PRAGMA foreign_keys = ON")
+    if readonly:
+        conn.execute("PRAGMA query_only = ON")
+    return conn
+
+
+def configure_writer(conn: apsw.Connection) -> None:
+    """WAL with synchronous=NORMAL: a committed transaction survives a crash or kill -9 of the process.
+
+    (A power cut can lose the transactions since the last checkpoint; FULL would fsync every commit
+    and cap heartbeats at the disk's fsync rate.)
+    """
+    mode = scalar(conn, "PRAGMA journal_mode = WAL")
+    if str(mode).lower() != "wal":
+        raise StorageError(f"The database could not be switched to WAL mode (got {mode}).")
+    conn.execute("PRAGMA synchronous = NORMAL")
+
+
+class ReaderPool:
+    """One read-only connection per thread, opened on first use and closed together."""
+
+    def __init__(self, path: Path) -> None:
+        self._path = path
+        self._local = threading.local()
+        self._lock = threading.Lock()
+        self._all: list[apsw.Connection] = []
+        self._closed = False
+
+    def get(self) -> apsw.Connection:
+        """This thread's reader."""
+        conn: apsw.Connection | None = getattr(self._local, "conn", None)
+        if conn is None:
+            with self._lock:
+                if self._closed:
+                    raise StorageError("The database has been closed.")
+                conn = connect(self._path, readonly=True)
+                self._all.append(conn)
+            self._local.conn = conn
+        return conn
+
+    def close(self) -> None:
+        """Close every reader (call when no thread reads any more)."""
+        with self._lock:
+            self._closed = True
+            for conn in self._all:
+                conn.close()
+            self._all.clear()

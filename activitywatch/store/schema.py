@@ -1,0 +1,110 @@
+"""The database schema and its numbered migrations (`PRAGMA user_version`).
+
+Each migration runs in its own transaction. Before migrating a database that already holds data, the
+file is copied aside (`<name>.v<N>.bak`) with SQLite's online backup. A database written by a newer
+version is refused with a sentence the user can act on.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable, Sequence
+from pathlib import Path
+
+import apsw
+
+from activitywatch.core.errors import StorageError
+from activitywatch.store.database import scalar
+
+log = logging.getLogger(__name__)
+
+Migration = Callable[[apsw.Connection], None]
+
+SCHEMA_V1 = """
+CREATE TABLE buckets (
+    key INTEGER PRIMARY KEY,
+    id TEXT NOT NULL UNIQUE,
+    name TEXT,
+    type TEXT NOT NULL,
+    client TEXT NOT NULL,
+    hostname TEXT NOT NULL,
+    created INTEGER NOT NULL,
+    data TEXT NOT NULL DEFAULT '{}',
+    -- Longest event ever stored in the bucket (ns): bounds time-range scans on the start index.
+    max_duration INTEGER NOT NULL DEFAULT 0
+);
+CREATE TABLE events (
+    id INTEGER PRIMARY KEY AUTOINCREMENT,
+    bucket_key INTEGER NOT NULL REFERENCES buckets(key) ON DELETE CASCADE,
+    starttime INTEGER NOT NULL,
+    endtime INTEGER NOT NULL,
+    data TEXT NOT NULL,
+    -- Change sequence: raised on every insert and update; cursors and sync read it.
+    seq INTEGER NOT NULL
+);
+CREATE INDEX events_by_bucket_time ON events(bucket_key, starttime, endtime);
+CREATE INDEX events_by_seq ON events(seq);
+CREATE TABLE settings (
+    key TEXT PRIMARY KEY,
+    value TEXT NOT NULL
+) WITHOUT ROWID;
+CREATE TABLE meta (
+    key TEXT PRIMARY KEY,
+    value
+) WITHOUT ROWID;
+"""
+
+
+def _v1_initial(conn: apsw.Connection) -> None:
+    conn.execute(SCHEMA_V1)
+
+
+MIGRATIONS: Sequence[Migration] = (_v1_initial,)
+
+
+def user_version(conn: apsw.Connection) -> int:
+    """The schema version recorded in the file."""
+    return int(scalar(conn, "PRAGMA user_version"))
+
+
+def _has_tables(conn: apsw.Connection) -> bool:
+    return bool(scalar(conn, "SELECT count(*) FROM sqlite_schema WHERE type = 'table'"))
+
+
+def backup_path(db_path: Path, version: int) -> Path:
+    """Where the copy taken before migrating from `version` goes."""
+    return db_path.with_name(f"{db_path.name}.v{version}.bak")
+
+
+def _backup(conn: apsw.Connection, target: Path) -> None:
+    dest = apsw.Connection(str(target))
+    try:
+        with dest.backup("main", conn, "main") as b:
+            while not b.done:
+                b.step(-1)
+    finally:
+        dest.close()
+
+
+def migrate(conn: apsw.Connection, db_path: Path, migrations: Sequence[Migration] = MIGRATIONS) -> int:
+    """Bring the schema up to date; return the version it had before."""
+    latest = len(migrations)
+    current = user_version(conn)
+    if current > latest:
+        raise StorageError(
+            f"The database {db_path} was written by a newer version of ActivityWatch "
+            f"(schema {current}; this version knows up to {latest}). "
+            "Update ActivityWatch, or start with another --data-dir."
+        )
+    if current == latest:
+        return current
+    if current > 0 or _has_tables(conn):
+        target = backup_path(db_path, current)
+        log.info("Backing up %s to %s before migrating schema %d -> %d", db_path, target, current, latest)
+        _backup(conn, target)
+    for version in range(current + 1, latest + 1):
+        log.info("Migrating %s to schema %d", db_path, version)
+        with conn:
+            migrations[version - 1](conn)
+            conn.execute(f"PRAGMA user_version = {version:d}")
+    return current

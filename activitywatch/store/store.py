@@ -1,0 +1,504 @@
+"""The event store: buckets, events, heartbeats and settings in one SQLite file.
+
+Durability promise, kept in `_transaction`: a write returns only after its transaction is committed
+(acknowledged = committed), so a write the API has answered survives kill -9 of the process.
+
+One write connection, guarded by `write_lock`, does every write; each thread reads through its own
+read-only connection (WAL lets readers run beside the writer).
+"""
+
+from __future__ import annotations
+
+import contextlib
+import logging
+import threading
+import time
+from collections.abc import Callable, Iterator, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import apsw
+
+from activitywatch.core.errors import Conflict, InvalidInput, NotFound
+from activitywatch.core.models import Bucket, BucketInfo, Event
+from activitywatch.core.timestamps import MAX_NS, MIN_NS
+from activitywatch.store import schema
+from activitywatch.store.database import ReaderPool, configure_writer, connect, scalar, translated_errors
+from activitywatch.store.database import rows as fetch
+from activitywatch.store.exchange import ExportStream
+from activitywatch.store.rows import SQL_BUCKET_ROW, bucket_from_row, dump_json, event_from_row, load_json
+from activitywatch.transforms.heartbeat import heartbeat_merge
+
+log = logging.getLogger(__name__)
+
+Clock = Callable[[], int]
+
+SQL_BUCKET_KEY = "SELECT key, max_duration FROM buckets WHERE id = ?"
+SQL_BUCKET_INSERT = "INSERT INTO buckets (id, name, type, client, hostname, created, data) VALUES (?, ?, ?, ?, ?, ?, ?)"
+SQL_BUCKET_UPDATE = "UPDATE buckets SET type = ?, client = ?, hostname = ?, data = ?, name = ? WHERE key = ?"
+SQL_BUCKET_DELETE = "DELETE FROM buckets WHERE key = ?"
+SQL_BUCKET_GROW = "UPDATE buckets SET max_duration = ? WHERE key = ? AND max_duration < ?"
+SQL_BUCKET_FIRST = "SELECT min(starttime) FROM events WHERE bucket_key = ?"
+# The latest end lies among events starting at most max_duration before the latest start.
+SQL_BUCKET_LAST = (
+    "SELECT max(endtime) FROM events WHERE bucket_key = :key"
+    " AND starttime >= (SELECT max(starttime) FROM events WHERE bucket_key = :key) - :maxdur"
+)
+
+SQL_EVENTS_RANGE = (
+    "SELECT id, starttime, endtime, data FROM events"
+    " WHERE bucket_key = :key AND starttime <= :end AND starttime >= :lo AND endtime >= :start"
+    " ORDER BY starttime DESC, endtime DESC, id DESC LIMIT :limit"
+)
+SQL_EVENTS_COUNT = (
+    "SELECT count(*) FROM events"
+    " WHERE bucket_key = :key AND starttime <= :end AND starttime >= :lo AND endtime >= :start"
+)
+SQL_EVENTS_COUNT_ALL = "SELECT count(*) FROM events WHERE bucket_key = ?"
+SQL_EVENT_ONE = "SELECT id, starttime, endtime, data FROM events WHERE bucket_key = ? AND id = ?"
+SQL_EVENT_OWNER = "SELECT bucket_key FROM events WHERE id = ?"
+SQL_EVENT_LAST = (
+    "SELECT id, starttime, endtime, data FROM events WHERE bucket_key = ?"
+    " ORDER BY starttime DESC, endtime DESC, id DESC LIMIT 1"
+)
+SQL_EVENT_INSERT = "INSERT INTO events (bucket_key, starttime, endtime, data, seq) VALUES (?, ?, ?, ?, ?) RETURNING id"
+SQL_EVENT_INSERT_WITH_ID = (
+    "INSERT INTO events (id, bucket_key, starttime, endtime, data, seq) VALUES (?, ?, ?, ?, ?, ?)"
+)
+SQL_EVENT_REPLACE = "UPDATE events SET starttime = ?, endtime = ?, data = ?, seq = ? WHERE id = ?"
+SQL_EVENT_EXTEND = "UPDATE events SET endtime = ?, seq = ? WHERE id = ?"
+SQL_EVENT_DELETE = "DELETE FROM events WHERE bucket_key = ? AND id = ?"
+SQL_EVENT_EXISTS = "SELECT 1 FROM events WHERE bucket_key = ? AND starttime = ? AND endtime = ? AND data = ? LIMIT 1"
+
+SQL_SEQ_MAX = "SELECT max(seq) FROM events"
+SQL_META_GET = "SELECT value FROM meta WHERE key = ?"
+SQL_META_SET = "INSERT INTO meta (key, value) VALUES (?, ?) ON CONFLICT(key) DO UPDATE SET value = excluded.value"
+
+SQL_SETTINGS_ALL = "SELECT key, value FROM settings ORDER BY key"
+SQL_SETTING_GET = "SELECT value FROM settings WHERE key = ?"
+SQL_SETTING_SET = (
+    "INSERT INTO settings (key, value) VALUES (?, ?) ON CONFLICT(key) DO UPDATE SET value = excluded.value"
+)
+SQL_SETTING_DELETE = "DELETE FROM settings WHERE key = ?"
+
+META_SEQ_FLOOR = "seq_floor"
+
+
+def _is_later(a: Event, b: Event) -> bool:
+    """Whether `a` sorts after `b` in the store's order (start, end, id)."""
+    return (a.timestamp, a.end, a.id or 0) > (b.timestamp, b.end, b.id or 0)
+
+
+@dataclass(frozen=True, slots=True)
+class ImportReport:
+    """What an import did."""
+
+    buckets_created: list[str]
+    buckets_merged: list[str]
+    events_imported: int
+    events_skipped: int
+
+
+@dataclass(frozen=True, slots=True)
+class _BucketRef:
+    key: int
+    max_duration: int
+
+
+class Store:
+    """The ActivityWatch database. Thread-safe: any thread may call any method."""
+
+    def __init__(self, path: Path, *, clock: Clock = time.time_ns) -> None:
+        """Open (creating or migrating) the database at `path`."""
+        self.path = path
+        self._clock = clock
+        self.write_lock = threading.RLock()
+        with translated_errors(path):
+            self._writer = connect(path)
+            try:
+                configure_writer(self._writer)
+                schema.migrate(self._writer, path)
+            except BaseException:
+                self._writer.close()
+                raise
+        self._readers = ReaderPool(path)
+        self._refs: dict[str, _BucketRef] = {}
+        self._last: dict[int, Event] = {}
+        self._data_version = self._read_data_version()
+        self._seq = self._load_seq()
+        self._closed = False
+
+    # ----------------------------------------------------------------- lifecycle
+
+    def close(self) -> None:
+        """Close every connection. Writes still queued on the lock finish first."""
+        with self.write_lock:
+            if self._closed:
+                return
+            self._closed = True
+            self._readers.close()
+            self._writer.close()
+
+    def __enter__(self) -> Store:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    # ----------------------------------------------------------------- internals
+
+    def _read_data_version(self) -> int:
+        return int(scalar(self._writer, "PRAGMA data_version"))
+
+    def _load_seq(self) -> int:
+        top = scalar(self._writer, SQL_SEQ_MAX) or 0
+        floor = fetch(self._writer, SQL_META_GET, (META_SEQ_FLOOR,))
+        return max(int(top), int(floor[0][0]) if floor else 0)
+
+    def _forget(self) -> None:
+        """Drop every cache; they are rebuilt from the database on demand."""
+        self._refs.clear()
+        self._last.clear()
+        self._seq = self._load_seq()
+
+    def _next_seq(self) -> int:
+        self._seq += 1
+        return self._seq
+
+    @contextlib.contextmanager
+    def _transaction(self) -> Iterator[apsw.Connection]:
+        """The write transaction: BEGIN IMMEDIATE ... COMMIT, caches dropped on any failure."""
+        with self.write_lock, translated_errors(self.path):
+            if self._closed:
+                raise InvalidInput("The database has been closed.")
+            conn = self._writer
+            version = self._read_data_version()
+            if version != self._data_version:
+                # Another process committed (e.g. the sqlite3 shell): nothing cached can be trusted.
+                self._data_version = version
+                self._forget()
+            conn.execute("BEGIN IMMEDIATE")
+            try:
+                yield conn
+                conn.execute("COMMIT")  # acknowledged = committed: callers return after this line
+            except BaseException:
+                if not conn.get_autocommit():
+                    conn.execute("ROLLBACK")
+                self._forget()
+                raise
+
+    @contextlib.contextmanager
+    def _reading(self) -> Iterator[apsw.Connection]:
+        """A read transaction on this thread's reader, so several statements see one snapshot."""
+        with translated_errors(self.path):
+            conn = self._readers.get()
+            conn.execute("BEGIN")
+            try:
+                yield conn
+            finally:
+                conn.execute("COMMIT")
+
+    def _ref(self, conn: apsw.Connection, bucket_id: str) -> _BucketRef:
+        """The bucket's row key, from the writer's cache (call inside a write transaction)."""
+        ref = self._refs.get(bucket_id)
+        if ref is None:
+            ref = self._lookup(conn, bucket_id)
+            self._refs[bucket_id] = ref
+        return ref
+
+    @staticmethod
+    def _lookup(conn: apsw.Connection, bucket_id: str) -> _BucketRef:
+        rows = fetch(conn, SQL_BUCKET_KEY, (bucket_id,))
+        if not rows:
+            raise NotFound(f"The requested bucket '{bucket_id}' does not exist")
+        return _BucketRef(key=rows[0][0], max_duration=rows[0][1])
+
+    def _grow(self, conn: apsw.Connection, bucket_id: str, ref: _BucketRef, duration: int) -> None:
+        """Keep `max_duration` an upper bound of every event's duration in the bucket."""
+        if duration > ref.max_duration:
+            conn.execute(SQL_BUCKET_GROW, (duration, ref.key, duration))
+            self._refs[bucket_id] = _BucketRef(ref.key, duration)
+
+    def _last_event(self, conn: apsw.Connection, key: int) -> Event | None:
+        last = self._last.get(key)
+        if last is None:
+            rows = fetch(conn, SQL_EVENT_LAST, (key,))
+            if rows:
+                last = event_from_row(rows[0])
+                self._last[key] = last
+        return last
+
+    def _mark_deleted(self, conn: apsw.Connection) -> None:
+        """Remember the sequence reached, so numbers of deleted events are never handed out again."""
+        conn.execute(SQL_META_SET, (META_SEQ_FLOOR, self._seq))
+
+    # ----------------------------------------------------------------- buckets
+
+    def list_buckets(self) -> list[BucketInfo]:
+        """Every bucket with the span of its events."""
+        with self._reading() as conn:
+            rows = fetch(conn, SQL_BUCKET_ROW + " ORDER BY id")
+            return [self._info(conn, row) for row in rows]
+
+    def get_bucket(self, bucket_id: str) -> BucketInfo:
+        """One bucket with the span of its events, or NotFound."""
+        with self._reading() as conn:
+            rows = fetch(conn, SQL_BUCKET_ROW + " WHERE id = ?", (bucket_id,))
+            if not rows:
+                raise NotFound(f"The requested bucket '{bucket_id}' does not exist")
+            return self._info(conn, rows[0])
+
+    @staticmethod
+    def _info(conn: apsw.Connection, row: Sequence[Any]) -> BucketInfo:
+        key, max_duration = row[0], row[8]
+        start = scalar(conn, SQL_BUCKET_FIRST, (key,))
+        end = None
+        if start is not None:
+            end = scalar(conn, SQL_BUCKET_LAST, {"key": key, "maxdur": max_duration})
+        return BucketInfo(bucket=bucket_from_row(row), start=start, end=end)
+
+    def create_bucket(self, bucket: Bucket, events: Sequence[Event] = ()) -> bool:
+        """Create a bucket (and optionally its first events); False if it already exists."""
+        data = dump_json(bucket.data, "bucket data")
+        with self._transaction() as conn:
+            if fetch(conn, SQL_BUCKET_KEY, (bucket.id,)):
+                return False
+            conn.execute(
+                SQL_BUCKET_INSERT,
+                (bucket.id, bucket.name, bucket.type, bucket.client, bucket.hostname, bucket.created, data),
+            )
+            if events:
+                self._insert(conn, bucket.id, events)
+        return True
+
+    def update_bucket(self, bucket: Bucket) -> BucketInfo:
+        """Replace a bucket's metadata (type, client, hostname, data, name); NotFound if missing."""
+        data = dump_json(bucket.data, "bucket data")
+        with self._transaction() as conn:
+            ref = self._ref(conn, bucket.id)
+            conn.execute(SQL_BUCKET_UPDATE, (bucket.type, bucket.client, bucket.hostname, data, bucket.name, ref.key))
+        return self.get_bucket(bucket.id)
+
+    def delete_bucket(self, bucket_id: str) -> None:
+        """Delete a bucket and all its events; NotFound if missing."""
+        with self._transaction() as conn:
+            ref = self._ref(conn, bucket_id)
+            conn.execute(SQL_BUCKET_DELETE, (ref.key,))
+            self._mark_deleted(conn)
+            self._refs.pop(bucket_id, None)
+            self._last.pop(ref.key, None)
+
+    # ----------------------------------------------------------------- events
+
+    def get_events(
+        self,
+        bucket_id: str,
+        start: int | None = None,
+        end: int | None = None,
+        limit: int | None = None,
+    ) -> list[Event]:
+        """Events overlapping [start, end], clipped to it, newest first, at most `limit` of them."""
+        lo_bound = MIN_NS if start is None else start
+        hi_bound = MAX_NS if end is None else end
+        if hi_bound < lo_bound or limit == 0:
+            with self._reading() as conn:
+                self._lookup(conn, bucket_id)
+            return []
+        with self._reading() as conn:
+            ref = self._lookup(conn, bucket_id)
+            params = {
+                "key": ref.key,
+                "start": lo_bound,
+                "end": hi_bound,
+                "lo": max(MIN_NS, lo_bound - ref.max_duration),
+                "limit": -1 if limit is None else limit,
+            }
+            rows = fetch(conn, SQL_EVENTS_RANGE, params)
+        events = []
+        for row in rows:
+            ts = max(row[1], lo_bound)
+            te = min(row[2], hi_bound)
+            events.append(Event(id=row[0], timestamp=ts, duration=te - ts, data=load_json(row[3])))
+        return events
+
+    def count_events(self, bucket_id: str, start: int | None = None, end: int | None = None) -> int:
+        """Number of events overlapping [start, end] (all events when both are None)."""
+        with self._reading() as conn:
+            ref = self._lookup(conn, bucket_id)
+            if start is None and end is None:
+                return int(scalar(conn, SQL_EVENTS_COUNT_ALL, (ref.key,)))
+            lo_bound = MIN_NS if start is None else start
+            hi_bound = MAX_NS if end is None else end
+            params = {
+                "key": ref.key,
+                "start": lo_bound,
+                "end": hi_bound,
+                "lo": max(MIN_NS, lo_bound - ref.max_duration),
+            }
+            return int(scalar(conn, SQL_EVENTS_COUNT, params))
+
+    def get_event(self, bucket_id: str, event_id: int) -> Event:
+        """One event of a bucket, or NotFound."""
+        with self._reading() as conn:
+            ref = self._lookup(conn, bucket_id)
+            rows = fetch(conn, SQL_EVENT_ONE, (ref.key, event_id))
+        if not rows:
+            raise NotFound(f"There is no event {event_id} in bucket '{bucket_id}'")
+        return event_from_row(rows[0])
+
+    def insert_events(self, bucket_id: str, events: Sequence[Event]) -> list[Event]:
+        """Insert events; one carrying an id replaces that event of the bucket. Returns them with ids."""
+        with self._transaction() as conn:
+            return self._insert(conn, bucket_id, events)
+
+    def _insert(self, conn: apsw.Connection, bucket_id: str, events: Sequence[Event]) -> list[Event]:
+        ref = self._ref(conn, bucket_id)
+        key = ref.key
+        stored: list[Event] = []
+        longest = 0
+        replaced = False
+        for ev in events:
+            data = dump_json(ev.data, "event data")
+            if ev.id is None:
+                new_id = scalar(conn, SQL_EVENT_INSERT, (key, ev.timestamp, ev.end, data, self._next_seq()))
+                stored.append(ev.replace(id=new_id))
+            else:
+                owner = fetch(conn, SQL_EVENT_OWNER, (ev.id,))
+                if owner and owner[0][0] != key:
+                    raise Conflict(f"Event {ev.id} belongs to another bucket and cannot be replaced here")
+                if owner:
+                    conn.execute(SQL_EVENT_REPLACE, (ev.timestamp, ev.end, data, self._next_seq(), ev.id))
+                    replaced = True
+                else:
+                    conn.execute(SQL_EVENT_INSERT_WITH_ID, (ev.id, key, ev.timestamp, ev.end, data, self._next_seq()))
+                stored.append(ev)
+            longest = max(longest, ev.duration)
+        self._grow(conn, bucket_id, ref, longest)
+        last = self._last.get(key)
+        if replaced:
+            self._last.pop(key, None)
+        elif last is not None:
+            for ev in stored:
+                if _is_later(ev, last):
+                    last = ev
+            self._last[key] = last
+        return stored
+
+    def delete_event(self, bucket_id: str, event_id: int) -> bool:
+        """Delete one event; False if the bucket has no such event."""
+        with self._transaction() as conn:
+            ref = self._ref(conn, bucket_id)
+            conn.execute(SQL_EVENT_DELETE, (ref.key, event_id))
+            deleted = conn.changes() > 0
+            if deleted:
+                self._mark_deleted(conn)
+                last = self._last.get(ref.key)
+                if last is not None and last.id == event_id:
+                    del self._last[ref.key]
+        return deleted
+
+    def heartbeat(self, bucket_id: str, heartbeat: Event, pulsetime: int) -> Event:
+        """Merge `heartbeat` into the bucket's last event if it continues it, else insert it.
+
+        `pulsetime` is in nanoseconds. Returns the merged or inserted event, with its id.
+        """
+        data = dump_json(heartbeat.data, "event data")
+        with self._transaction() as conn:
+            ref = self._ref(conn, bucket_id)
+            last = self._last_event(conn, ref.key)
+            merged = None if last is None else heartbeat_merge(last, heartbeat, pulsetime)
+            if last is not None and merged is not None:
+                if merged.duration != last.duration:
+                    conn.execute(SQL_EVENT_EXTEND, (merged.end, self._next_seq(), merged.id))
+                result = merged
+            else:
+                params = (ref.key, heartbeat.timestamp, heartbeat.end, data, self._next_seq())
+                result = heartbeat.replace(id=scalar(conn, SQL_EVENT_INSERT, params))
+            self._grow(conn, bucket_id, ref, result.duration)
+            if last is None or not _is_later(last, result):
+                self._last[ref.key] = result
+        return result
+
+    def import_buckets(self, items: Sequence[tuple[Bucket, Sequence[Event]]]) -> ImportReport:
+        """Import buckets with their events in one transaction.
+
+        A bucket that does not exist is created; into one that exists the events are merged. Either
+        way an event equal to one already stored (same start, end and data) is skipped, so importing
+        the same file twice stores nothing new.
+        """
+        created: list[str] = []
+        merged: list[str] = []
+        imported = skipped = 0
+        with self._transaction() as conn:
+            for bucket, events in items:
+                if fetch(conn, SQL_BUCKET_KEY, (bucket.id,)):
+                    merged.append(bucket.id)
+                else:
+                    conn.execute(
+                        SQL_BUCKET_INSERT,
+                        (
+                            bucket.id,
+                            bucket.name,
+                            bucket.type,
+                            bucket.client,
+                            bucket.hostname,
+                            bucket.created,
+                            dump_json(bucket.data, f"bucket '{bucket.id}' data"),
+                        ),
+                    )
+                    created.append(bucket.id)
+                ref = self._ref(conn, bucket.id)
+                longest = 0
+                for ev in events:
+                    data = dump_json(ev.data, "event data")
+                    if fetch(conn, SQL_EVENT_EXISTS, (ref.key, ev.timestamp, ev.end, data)):
+                        skipped += 1
+                        continue
+                    fetch(conn, SQL_EVENT_INSERT, (ref.key, ev.timestamp, ev.end, data, self._next_seq()))
+                    imported += 1
+                    longest = max(longest, ev.duration)
+                self._grow(conn, bucket.id, ref, longest)
+                self._last.pop(ref.key, None)
+        return ImportReport(created, merged, imported, skipped)
+
+    def open_export(self, bucket_ids: Sequence[str] | None = None) -> ExportStream:
+        """A streamed export of some (or all) buckets from one consistent snapshot."""
+        return ExportStream(self.path, bucket_ids)
+
+    # ----------------------------------------------------------------- settings
+
+    def get_settings(self) -> dict[str, Any]:
+        """Every setting."""
+        with self._reading() as conn:
+            return {k: load_json(v) for k, v in fetch(conn, SQL_SETTINGS_ALL)}
+
+    def get_setting(self, key: str) -> Any:
+        """One setting's value, or None when it is not set."""
+        with self._reading() as conn:
+            rows = fetch(conn, SQL_SETTING_GET, (key,))
+        return load_json(rows[0][0]) if rows else None
+
+    def set_setting(self, key: str, value: Any) -> None:
+        """Store any JSON value under `key`."""
+        text = dump_json(value, "setting value")
+        with self._transaction() as conn:
+            conn.execute(SQL_SETTING_SET, (key, text))
+
+    def delete_setting(self, key: str) -> bool:
+        """Remove a setting; False if it was not set."""
+        with self._transaction() as conn:
+            conn.execute(SQL_SETTING_DELETE, (key,))
+            return conn.changes() > 0
+
+    # ----------------------------------------------------------------- change sequence
+
+    @property
+    def last_seq(self) -> int:
+        """The highest change sequence number handed out so far."""
+        with self.write_lock:
+            return self._seq
+
+    def now(self) -> int:
+        """The store's clock, in nanoseconds UTC."""
+        return self._clock()
