@@ -22,6 +22,7 @@ from activitywatch import __version__
 from activitywatch.config import Settings
 from activitywatch.core.errors import AwError, InvalidInput
 from activitywatch.core.wire import import_from_wire
+from activitywatch.log import setup_logging
 from activitywatch.server.app import create_app
 from activitywatch.server.options import ServerOptions
 from activitywatch.server.runner import ApiServer
@@ -48,6 +49,21 @@ def prepare_data_dir(path: Path) -> None:
             reason = "permission denied" if exc.errno != errno.EROFS else "read-only file system"
         raise DataDirError(
             f"Cannot use the data folder {path}: {reason}. Choose a writable folder with --data-dir."
+        ) from None
+
+
+def start_logging(settings: Settings, *, to_file: bool) -> None:
+    """Log to stderr and, for the app, to its log file (the folder is checked first)."""
+    if not to_file:
+        setup_logging(None, verbose=settings.verbose)
+        return
+    prepare_data_dir(settings.data_dir)
+    try:
+        setup_logging(settings.log_file, verbose=settings.verbose)
+    except OSError as exc:
+        reason = exc.strerror or str(exc)
+        raise DataDirError(
+            f"Cannot write the log file {settings.log_file}: {reason}. Choose a writable folder with --data-dir."
         ) from None
 
 

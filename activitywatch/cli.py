@@ -9,10 +9,9 @@ from collections.abc import Sequence
 from pathlib import Path
 
 from activitywatch import __version__
-from activitywatch.app import App, export_buckets, import_file
+from activitywatch.app import App, export_buckets, import_file, start_logging
 from activitywatch.config import ConfigError, Settings, load_settings
 from activitywatch.core.errors import AwError
-from activitywatch.log import setup_logging
 
 log = logging.getLogger(__name__)
 
@@ -108,9 +107,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     try:
         settings = _settings(args)
         if args.command is None:
-            setup_logging(settings.log_file, verbose=settings.verbose)
+            start_logging(settings, to_file=True)
             return App(settings).run()
-        setup_logging(None, verbose=settings.verbose)
+        start_logging(settings, to_file=False)
         if args.command == "export":
             return _export(args, settings)
         return _import(args, settings)

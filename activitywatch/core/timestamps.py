@@ -92,10 +92,9 @@ def parse_duration(value: object, what: str = "duration") -> int:
         raise InvalidInput(f"{what} must be a finite number of seconds")
     if value < 0:
         raise InvalidInput(f"{what} must not be negative (got {value})")
-    ns = round(value * NS_PER_SECOND)
-    if ns > MAX_NS:
+    if value > MAX_NS / NS_PER_SECOND:
         raise InvalidInput(f"{what} is too long (got {value} s)")
-    return ns
+    return min(round(value * NS_PER_SECOND), MAX_NS)
 
 
 def duration_seconds(ns: int) -> float:
