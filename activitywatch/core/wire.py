@@ -28,6 +28,8 @@ MAX_EVENT_ID = 2**63 - 1
 
 def json_depth(value: Any) -> int:
     """Nesting depth of a JSON value (a scalar is 0, `[]` and `{}` are 1), computed without recursion."""
+    if isinstance(value, dict) and not any(isinstance(v, dict | list) for v in value.values()):
+        return 1  # the usual flat event data
     deepest = 0
     stack: list[tuple[Any, int]] = [(value, 0)]
     while stack:

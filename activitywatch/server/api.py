@@ -10,7 +10,7 @@ from starlette.requests import Request
 from starlette.responses import Response
 
 from activitywatch.core.errors import InvalidInput
-from activitywatch.core.models import Bucket
+from activitywatch.core.models import Bucket, Event
 from activitywatch.core.timestamps import NS_PER_SECOND
 from activitywatch.core.wire import (
     bucket_from_wire,
@@ -188,9 +188,9 @@ class Api:
             event = event_from_wire(body, "heartbeat")
         except InvalidInput as exc:
             raise unprocessable(exc) from None
-        result = await self.calls.write(
-            self.store.heartbeat, bucket_id, event.replace(id=None), round(pulsetime * NS_PER_SECOND)
-        )
+        if event.id is not None:  # a heartbeat never replaces a stored event by id
+            event = Event(timestamp=event.timestamp, duration=event.duration, data=event.data)
+        result = await self.calls.write(self.store.heartbeat, bucket_id, event, round(pulsetime * NS_PER_SECOND))
         return json_response(event_to_wire(result))
 
     # ------------------------------------------------------------------ settings

@@ -6,7 +6,6 @@ import swagger_ui_bundle
 from starlette.applications import Starlette
 from starlette.exceptions import HTTPException
 from starlette.middleware import Middleware
-from starlette.middleware.cors import CORSMiddleware
 from starlette.responses import RedirectResponse, Response
 from starlette.routing import BaseRoute, Mount, Route
 from starlette.staticfiles import StaticFiles
@@ -28,6 +27,8 @@ from activitywatch.server.options import ServerOptions
 from activitywatch.server.security import OriginPolicy, RequestGuard
 from activitywatch.store import Store
 
+HOT_HANDLERS = frozenset({"heartbeat", "post_events"})
+
 
 def api_operations(store: Store, options: ServerOptions) -> list[Operation]:
     """The whole route table."""
@@ -44,7 +45,8 @@ def create_app(store: Store, options: ServerOptions) -> Starlette:
     operations = api_operations(store, options)
     browser = ApiBrowser(build_document(operations, options.version))
     routes: list[BaseRoute] = []
-    for op in operations:
+    # Routes are tried in order: the ones watchers hit every second come first.
+    for op in sorted(operations, key=lambda o: o.handler.__name__ not in HOT_HANDLERS):
         for path in (op.path, *op.aliases):
             routes.append(Route(path, op.handler, methods=[op.method], include_in_schema=False))
     routes += [
@@ -57,16 +59,7 @@ def create_app(store: Store, options: ServerOptions) -> Starlette:
         Route("/", _to_api_browser, methods=["GET"]),
     ]
     policy = OriginPolicy.build(options.port, options.cors, options.cors_regex, testing=options.testing)
-    middleware = [
-        Middleware(RequestGuard, bound_host=options.host, policy=policy),
-        Middleware(
-            CORSMiddleware,
-            allow_origins=sorted(policy.origins),
-            allow_origin_regex=policy.regex,
-            allow_methods=["GET", "POST", "PUT", "DELETE", "OPTIONS"],
-            allow_headers=["*"],
-        ),
-    ]
+    middleware = [Middleware(RequestGuard, bound_host=options.host, policy=policy)]
     return Starlette(
         routes=routes,
         middleware=middleware,

@@ -69,6 +69,7 @@ class ApiServer:
             log_config=None,
             access_log=False,
             server_header=False,
+            proxy_headers=False,  # loopback, no proxies: X-Forwarded-* must not be trusted
             timeout_keep_alive=30,
             timeout_graceful_shutdown=2,
         )

@@ -14,6 +14,7 @@ import re
 from collections.abc import Iterable
 from dataclasses import dataclass
 
+from starlette.middleware.cors import CORSMiddleware
 from starlette.types import ASGIApp, Receive, Scope, Send
 
 from activitywatch.server.errors import error_response
@@ -58,10 +59,20 @@ def host_of(header: str) -> str:
 
 
 class RequestGuard:
-    """ASGI middleware: Host check (when bound to loopback) and refusal of cross-site writes."""
+    """ASGI middleware: Host check (when bound to loopback), refusal of cross-site writes, then CORS.
+
+    Requests without an `Origin` header (aw-client, watchers, curl) skip the CORS layer entirely.
+    """
 
     def __init__(self, app: ASGIApp, *, bound_host: str, policy: OriginPolicy) -> None:
         self.app = app
+        self.cors = CORSMiddleware(
+            app,
+            allow_origins=sorted(policy.origins),
+            allow_origin_regex=policy.regex,
+            allow_methods=["GET", "POST", "PUT", "DELETE", "OPTIONS"],
+            allow_headers=["*"],
+        )
         self.policy = policy
         self.check_host = bound_host.lower() in LOOPBACK_HOSTS
         self.hosts = LOOPBACK_HOSTS | {bound_host.lower()}
@@ -81,11 +92,14 @@ class RequestGuard:
             response = error_response(400, "Host header is invalid", "InvalidHost")
             await response(scope, receive, send)
             return
-        if origin is not None and scope["method"] not in SAFE_METHODS:
+        if origin is None:
+            await self.app(scope, receive, send)
+            return
+        if scope["method"] not in SAFE_METHODS:
             text = origin.decode("latin-1")
             same_origin = host is not None and text == "http://" + host.decode("latin-1")
             if not same_origin and not self.policy.allows(text):
                 response = error_response(403, f"Origin {text} may not change data here", "ForbiddenOrigin")
                 await response(scope, receive, send)
                 return
-        await self.app(scope, receive, send)
+        await self.cors(scope, receive, send)

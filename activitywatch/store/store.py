@@ -414,7 +414,10 @@ class Store:
                 result = merged
             else:
                 params = (ref.key, heartbeat.timestamp, heartbeat.end, data, self._next_seq())
-                result = heartbeat.replace(id=scalar(conn, SQL_EVENT_INSERT, params))
+                new_id = scalar(conn, SQL_EVENT_INSERT, params)
+                result = Event(
+                    timestamp=heartbeat.timestamp, duration=heartbeat.duration, data=heartbeat.data, id=new_id
+                )
             self._grow(conn, bucket_id, ref, result.duration)
             if last is None or not _is_later(last, result):
                 self._last[ref.key] = result

@@ -17,4 +17,4 @@ def heartbeat_merge(last: Event, heartbeat: Event, pulsetime: int) -> Event | No
     if not last.timestamp <= heartbeat.timestamp <= last.end + pulsetime:
         return None
     end = max(last.end, heartbeat.end)
-    return last.replace(duration=end - last.timestamp)
+    return Event(timestamp=last.timestamp, duration=end - last.timestamp, data=last.data, id=last.id)
