@@ -154,7 +154,7 @@ class Api:
         bucket_id = bucket_id_of(request)
         start = query_timestamp(request, "start")
         end = query_timestamp(request, "end")
-        return json_response(await self.calls.read(self.store.count_events, bucket_id, start, end))
+        return json_response(await self.calls.slow(self.store.count_events, bucket_id, start, end))
 
     async def get_event(self, request: Request) -> Response:
         """One event."""

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import re
 from collections.abc import AsyncIterator, Sequence
-from typing import Any
 from urllib.parse import quote
 
 from starlette.concurrency import iterate_in_threadpool
@@ -30,6 +29,7 @@ from activitywatch.server.operations import Body, Operation, Reply
 from activitywatch.server.options import ServerOptions
 from activitywatch.server.responses import json_response
 from activitywatch.server.schemas import ref
+from activitywatch.store import ImportReport
 from activitywatch.store.exchange import ExportStream
 
 UPLOAD = {
@@ -95,11 +95,12 @@ class Exchange:
         bucket_id = bucket_id_of(request)
         return await self._stream([bucket_id], f"aw-bucket-export_{bucket_id}.json")
 
-    async def _documents(self, request: Request) -> list[Any]:
+    async def _uploads(self, request: Request) -> list[tuple[str, bytes]]:
+        """The raw documents of an import request, each with a label for messages."""
         limit = self.options.max_import_body
         kind = media_type(request)
         if is_json_type(kind):
-            return [parse_json(await read_body(request, limit))]
+            return [("Request body", await read_body(request, limit))]
         if kind != "multipart/form-data":
             raise ApiError(
                 415,
@@ -115,7 +116,7 @@ class Exchange:
         except Exception as exc:  # python-multipart and Starlette raise several kinds for bad forms
             raise bad_request(f"The multipart upload could not be read: {exc}") from None
         try:
-            documents = []
+            documents: list[tuple[str, bytes]] = []
             total = 0
             for name, value in form.multi_items():
                 if isinstance(value, UploadFile):
@@ -125,7 +126,7 @@ class Exchange:
                 total += len(content)
                 if total > limit:
                     raise too_large(limit)
-                documents.append(parse_json(content, f"Uploaded field '{name}'"))
+                documents.append((f"Uploaded field '{name}'", content))
         finally:
             await form.close()
         if not documents:
@@ -134,14 +135,8 @@ class Exchange:
 
     async def import_(self, request: Request) -> Response:
         """Import export documents; into an existing bucket, events are merged without duplicates."""
-        documents = await self._documents(request)
-        items = []
-        try:
-            for doc in documents:
-                items.extend(import_from_wire(doc, self.store.now()))
-        except InvalidInput as exc:
-            raise unprocessable(exc) from None
-        report = await self.calls.slow(self.store.import_buckets, items)
+        uploads = await self._uploads(request)
+        report = await self.calls.slow(self._import, uploads)
         return json_response(
             {
                 "buckets_created": report.buckets_created,
@@ -150,6 +145,17 @@ class Exchange:
                 "events_skipped": report.events_skipped,
             }
         )
+
+    def _import(self, uploads: list[tuple[str, bytes]]) -> ImportReport:
+        """Parse, check and store (in a worker thread: big files take a while)."""
+        items = []
+        for label, content in uploads:
+            doc = parse_json(content, label)
+            try:
+                items.extend(import_from_wire(doc, self.store.now()))
+            except InvalidInput as exc:
+                raise unprocessable(exc) from None
+        return self.store.import_buckets(items)
 
     def operations(self) -> list[Operation]:
         """This module's part of the route table."""

@@ -14,10 +14,9 @@ import apsw
 import orjson
 
 from activitywatch.core.errors import NotFound
-from activitywatch.core.models import Event
 from activitywatch.core.wire import bucket_export_header, event_to_wire
 from activitywatch.store.database import connect, translated_errors
-from activitywatch.store.rows import SQL_BUCKET_ROW, bucket_from_row, load_json
+from activitywatch.store.rows import SQL_BUCKET_ROW, bucket_from_row, event_from_row
 
 log = logging.getLogger(__name__)
 
@@ -56,7 +55,10 @@ class ExportStream:
         """End the snapshot and close the connection (safe to call twice)."""
         if self._conn is not None:
             conn, self._conn = self._conn, None
-            conn.close()
+            try:
+                conn.close()
+            except apsw.Error:  # a client hung up while a chunk was being read in another thread
+                log.debug("Export connection closed while in use", exc_info=True)
 
     def __iter__(self) -> Iterator[bytes]:
         """The document, chunk by chunk."""
@@ -76,13 +78,7 @@ class ExportStream:
             batch: list[bytes] = []
             first = True
             for ev_row in self._conn.execute(SQL_EXPORT_EVENTS, (row[0],)):
-                ev = Event(
-                    id=ev_row[0],
-                    timestamp=ev_row[1],
-                    duration=ev_row[2] - ev_row[1],
-                    data=load_json(ev_row[3]),
-                )
-                batch.append(orjson.dumps(event_to_wire(ev)))
+                batch.append(orjson.dumps(event_to_wire(event_from_row(ev_row))))
                 if len(batch) >= CHUNK_EVENTS:
                     yield (b"" if first else b",") + b",".join(batch)
                     first = False
