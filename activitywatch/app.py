@@ -16,10 +16,9 @@ from pathlib import Path
 from types import FrameType
 from typing import BinaryIO
 
-import orjson
-
 from activitywatch import __version__
 from activitywatch.config import Settings
+from activitywatch.core import jsontext
 from activitywatch.core.errors import AwError, InvalidInput
 from activitywatch.core.wire import import_from_wire
 from activitywatch.log import setup_logging
@@ -181,10 +180,7 @@ def import_file(settings: Settings, source: Path | None) -> ImportReport:
         raw = _read_all(sys.stdin.buffer) if source is None else source.read_bytes()
     except OSError as exc:
         raise InvalidInput(f"Cannot read {source}: {exc.strerror}.") from None
-    try:
-        doc = orjson.loads(raw)
-    except orjson.JSONDecodeError as exc:
-        raise InvalidInput(f"{source or 'The input'} is not valid JSON: {exc}.") from None
+    doc = jsontext.loads(raw, str(source or "The input"))
     store = open_store(settings)
     try:
         return store.import_buckets(import_from_wire(doc, store.now()))

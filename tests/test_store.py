@@ -8,7 +8,7 @@ import apsw
 import orjson
 import pytest
 
-from activitywatch.core.errors import Conflict, InvalidInput, NotFound
+from activitywatch.core.errors import InvalidInput, NotFound
 from activitywatch.core.models import Bucket, Event
 from activitywatch.core.wire import import_from_wire
 from activitywatch.store import Store
@@ -142,19 +142,21 @@ def test_an_event_with_an_id_replaces_it(store: Store) -> None:
     assert e.id is not None
     store.insert_events("b1", [ev(5, 2, {"edited": True}, id=e.id)])
     assert store.get_events("b1") == [ev(5, 2, {"edited": True}, id=e.id)]
-    with pytest.raises(Conflict, match="belongs to another bucket"):
-        store.insert_events("b2", [ev(5, 2, id=e.id)])
-    assert store.get_events("b2") == []
-    [new] = store.insert_events("b1", [ev(9, 1, id=1000)])  # unknown id: inserted with it
-    assert store.get_event("b1", 1000) == new
+    # An id of another bucket's event is not taken over: a new event is stored, the other one is untouched.
+    [copy] = store.insert_events("b2", [ev(5, 2, id=e.id)])
+    assert copy.id != e.id and store.get_events("b2") == [copy]
+    assert store.get_events("b1") == [ev(5, 2, {"edited": True}, id=e.id)]
+    # An id of no event at all (even the largest) is ignored too, so the id space cannot be exhausted.
+    [new] = store.insert_events("b1", [ev(9, 1, id=2**63 - 1)])
+    assert new.id == copy.id + 1  # type: ignore[operator]
+    [after] = store.insert_events("b1", [ev(10, 1)])
+    assert after.id == new.id + 1  # type: ignore[operator]
 
 
 def test_a_failed_batch_stores_nothing(store: Store) -> None:
     store.create_bucket(bucket("b1"))
-    store.create_bucket(bucket("b2"))
-    [other] = store.insert_events("b2", [ev(0)])
-    with pytest.raises(Conflict):
-        store.insert_events("b1", [ev(1), ev(2), ev(3, id=other.id)])
+    with pytest.raises(InvalidInput):
+        store.insert_events("b1", [ev(1), ev(2), ev(3, 0, {"bad": "\udc80"})])
     assert store.get_events("b1") == []
 
 

@@ -20,9 +20,5 @@ class NotFound(AwError):
     """A bucket, event or setting that does not exist."""
 
 
-class Conflict(AwError):
-    """A request that contradicts what is stored (e.g. an event id owned by another bucket)."""
-
-
 class StorageError(AwError):
     """The database cannot be used: locked, full, newer schema, not a database."""

@@ -24,11 +24,17 @@ MAX_FIELD_LENGTH = 1024
 MAX_SETTING_KEY_LENGTH = 127
 MAX_DATA_DEPTH = 64
 MAX_EVENT_ID = 2**63 - 1
+MIN_JSON_INT = -(2**63)
+MAX_JSON_INT = 2**64 - 1  # what the store's JSON encoder can write back
 
 
 def json_depth(value: Any) -> int:
     """Nesting depth of a JSON value (a scalar is 0, `[]` and `{}` are 1), computed without recursion."""
-    if isinstance(value, dict) and not any(isinstance(v, dict | list) for v in value.values()):
+    return _walk(value, check_ints=False)
+
+
+def _walk(value: Any, *, check_ints: bool) -> int:
+    if isinstance(value, dict) and not any(isinstance(v, dict | list | int) for v in value.values()):
         return 1  # the usual flat event data
     deepest = 0
     stack: list[tuple[Any, int]] = [(value, 0)]
@@ -40,19 +46,30 @@ def json_depth(value: Any) -> int:
         elif isinstance(item, list):
             depth += 1
             stack.extend((v, depth) for v in item)
+        elif check_ints and type(item) is int and not MIN_JSON_INT <= item <= MAX_JSON_INT:
+            raise InvalidInput(f"the integer {item} is outside the 64-bit range that can be stored")
         deepest = max(deepest, depth)
         if deepest > MAX_DATA_DEPTH:
             break
     return deepest
 
 
-def check_data(value: Any, what: str = "data") -> dict[str, Any]:
-    """A JSON object of bounded depth, or InvalidInput."""
-    if not isinstance(value, dict):
-        raise InvalidInput(f"{what} must be a JSON object, not {json_type(value)}")
-    if json_depth(value) > MAX_DATA_DEPTH:
+def check_value(value: Any, what: str = "value") -> Any:
+    """Any JSON value that can be stored: at most 64 levels deep, integers within 64 bits."""
+    try:
+        depth = _walk(value, check_ints=True)
+    except InvalidInput as exc:
+        raise InvalidInput(f"{what}: {exc.message}") from None
+    if depth > MAX_DATA_DEPTH:
         raise InvalidInput(f"{what} is nested more than {MAX_DATA_DEPTH} levels deep")
     return value
+
+
+def check_data(value: Any, what: str = "data") -> dict[str, Any]:
+    """A JSON object that can be stored, or InvalidInput."""
+    if not isinstance(value, dict):
+        raise InvalidInput(f"{what} must be a JSON object, not {json_type(value)}")
+    return check_value(value, what)  # type: ignore[no-any-return]
 
 
 def json_type(value: Any) -> str:

@@ -17,9 +17,11 @@ from activitywatch.core.wire import (
     bucket_to_wire,
     check_bucket_id,
     check_setting_key,
+    check_value,
     event_from_wire,
     event_to_wire,
     events_from_wire,
+    json_type,
 )
 from activitywatch.server.dispatch import StoreCalls
 from activitywatch.server.errors import bad_request, unprocessable
@@ -114,9 +116,13 @@ class Api:
         bucket_id = bucket_id_of(request)
         body = await read_json(request, self.options.max_body)
         bucket = self._bucket_from_body(body, bucket_id)
-        raw_events = body.get("events") or []
+        raw_events = body.get("events")
+        if raw_events is not None and not isinstance(raw_events, list):
+            raise unprocessable(
+                InvalidInput(f"bucket: 'events' must be an array of events, not {json_type(raw_events)}")
+            )
         try:
-            events = events_from_wire(raw_events)
+            events = events_from_wire(raw_events or [])
         except InvalidInput as exc:
             raise unprocessable(exc) from None
         write = self.calls.slow if len(events) > 1000 else self.calls.write
@@ -127,6 +133,8 @@ class Api:
         """Replace a bucket's metadata."""
         bucket_id = bucket_id_of(request)
         body = await read_json(request, self.options.max_body)
+        if isinstance(body, dict) and body.get("events") is not None:
+            raise unprocessable(InvalidInput("PUT changes a bucket's metadata only; post events to its /events"))
         bucket = self._bucket_from_body(body, bucket_id)
         info = await self.calls.write(self.store.update_bucket, bucket)
         return json_response(bucket_to_wire(info))
@@ -215,9 +223,10 @@ class Api:
         key = self._key(request)
         value = await read_json(request, self.options.max_body)
         try:
-            await self.calls.write(self.store.set_setting, key, value)
+            check_value(value, "setting value")
         except InvalidInput as exc:
             raise unprocessable(exc) from None
+        await self.calls.write(self.store.set_setting, key, value)
         return empty_response(201)
 
     async def delete_setting(self, request: Request) -> Response:
@@ -292,7 +301,7 @@ class Api:
                 "Update a bucket's metadata",
                 "buckets",
                 params=(P_BUCKET,),
-                body=json_body(ref("BucketIn")),
+                body=json_body(ref("BucketUpdate")),
                 replies={200: Reply("The updated bucket", ref("Bucket"))},
                 errors=write_errors,
             ),
@@ -335,7 +344,7 @@ class Api:
                 params=(P_BUCKET,),
                 body=events_body,
                 replies={200: Reply("The stored events with ids", {"type": "array", "items": ref("Event")})},
-                errors=(*write_errors, 409),
+                errors=write_errors,
             ),
             Operation(
                 "GET",

@@ -8,7 +8,7 @@ from starlette.exceptions import HTTPException
 from starlette.requests import Request
 from starlette.responses import Response
 
-from activitywatch.core.errors import AwError, Conflict, InvalidInput, NotFound, StorageError
+from activitywatch.core.errors import AwError, InvalidInput, NotFound, StorageError
 from activitywatch.server.responses import json_response
 
 log = logging.getLogger(__name__)
@@ -37,7 +37,6 @@ def unprocessable(exc: InvalidInput) -> ApiError:
 _KNOWN: dict[type[AwError], tuple[int, str]] = {
     InvalidInput: (400, "BadRequest"),
     NotFound: (404, "NotFound"),
-    Conflict: (409, "Conflict"),
     StorageError: (503, "StorageError"),
 }
 
@@ -50,9 +49,9 @@ _HTTP_KINDS = {
 }
 
 
-def error_response(status: int, message: str, kind: str) -> Response:
+def error_response(status: int, message: str, kind: str, headers: dict[str, str] | None = None) -> Response:
     """The one error body."""
-    return json_response({"message": message, "type": kind}, status=status)
+    return json_response({"message": message, "type": kind}, status=status, headers=headers)
 
 
 async def api_error_handler(request: Request, exc: Exception) -> Response:
@@ -81,7 +80,14 @@ async def http_error_handler(request: Request, exc: Exception) -> Response:
         message = f"Method {request.method} is not allowed on {request.url.path}"
     else:
         message = str(exc.detail)
-    return error_response(exc.status_code, message, _HTTP_KINDS.get(exc.status_code, "HTTPError"))
+    kind = _HTTP_KINDS.get(exc.status_code, "HTTPError")
+    return error_response(exc.status_code, message, kind, headers=dict(exc.headers or {}))  # e.g. Allow on 405
+
+
+async def disconnect_handler(request: Request, exc: Exception) -> Response:
+    """The client hung up before sending its whole body: nothing to answer, nothing stored."""
+    log.debug("Client disconnected during %s %s", request.method, request.url.path)
+    return error_response(400, "The request body was not received completely", "ClientDisconnected")
 
 
 async def bug_handler(request: Request, exc: Exception) -> Response:

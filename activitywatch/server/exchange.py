@@ -10,7 +10,7 @@ from starlette.concurrency import iterate_in_threadpool
 from starlette.datastructures import UploadFile
 from starlette.requests import Request
 from starlette.responses import Response, StreamingResponse
-from starlette.types import Message, Receive
+from starlette.types import Message
 
 from activitywatch.core.errors import InvalidInput
 from activitywatch.core.wire import import_from_wire
@@ -18,7 +18,6 @@ from activitywatch.server.api import P_BUCKET, bucket_id_of
 from activitywatch.server.dispatch import StoreCalls
 from activitywatch.server.errors import ApiError, bad_request, unprocessable
 from activitywatch.server.inputs import (
-    check_declared_length,
     is_json_type,
     media_type,
     parse_json,
@@ -36,6 +35,7 @@ UPLOAD = {
     "type": "object",
     "properties": {"buckets.json": {"type": "string", "format": "binary"}},
 }
+_BOUNDARY = re.compile(r'boundary="?([^";]+)"?', re.IGNORECASE)
 _PLAIN_FILENAME = re.compile(r"[A-Za-z0-9._@+=-]+")
 MAX_UPLOAD_FILES = 100
 
@@ -46,22 +46,6 @@ def attachment(filename: str) -> str:
         return f"attachment; filename={filename}"
     fallback = re.sub(r"[^A-Za-z0-9._@+=-]", "_", filename)
     return f"attachment; filename=\"{fallback}\"; filename*=UTF-8''{quote(filename, safe='')}"
-
-
-def limited_receive(receive: Receive, limit: int) -> Receive:
-    """An ASGI receive that raises 413 once the body passes `limit` bytes."""
-    total = 0
-
-    async def wrapped() -> Message:
-        nonlocal total
-        message = await receive()
-        if message["type"] == "http.request":
-            total += len(message.get("body", b""))
-            if total > limit:
-                raise too_large(limit)
-        return message
-
-    return wrapped
 
 
 class Exchange:
@@ -107,10 +91,18 @@ class Exchange:
                 "Import takes application/json (an export document) or multipart/form-data (uploaded files)",
                 "UnsupportedMediaType",
             )
-        check_declared_length(request, limit)
-        request = Request(request.scope, limited_receive(request.receive, limit))
+        body = await read_body(request, limit)
+        match = _BOUNDARY.search(request.headers.get("content-type", ""))
+        if match is None:
+            raise bad_request("The multipart Content-Type has no boundary")
+        if b"--" + match.group(1).encode("latin-1") + b"--" not in body:
+            raise bad_request("The multipart upload is incomplete: its closing boundary is missing")
+
+        async def replay() -> Message:
+            return {"type": "http.request", "body": body, "more_body": False}
+
         try:
-            form = await request.form(max_files=MAX_UPLOAD_FILES, max_fields=MAX_UPLOAD_FILES)
+            form = await Request(request.scope, replay).form(max_files=MAX_UPLOAD_FILES, max_fields=MAX_UPLOAD_FILES)
         except ApiError:
             raise
         except Exception as exc:  # python-multipart and Starlette raise several kinds for bad forms

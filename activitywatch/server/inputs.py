@@ -2,18 +2,20 @@
 
 from __future__ import annotations
 
-import math
+import re
 from typing import Any
 
-import orjson
 from starlette.requests import Request
 
+from activitywatch.core import jsontext
 from activitywatch.core.errors import InvalidInput
+from activitywatch.core.jsontext import MalformedJson
 from activitywatch.core.timestamps import parse_timestamp
 from activitywatch.core.wire import check_event_id
-from activitywatch.server.errors import ApiError, bad_request
+from activitywatch.server.errors import ApiError, bad_request, unprocessable
 
 MIB = 1024 * 1024
+MAX_SECONDS = 1e9
 
 
 def media_type(request: Request) -> str:
@@ -60,13 +62,13 @@ async def read_body(request: Request, limit: int) -> bytes:
 
 
 def parse_json(body: bytes, what: str = "Request body") -> Any:
-    """Strict JSON (RFC 8259: no NaN, no lone surrogates, at most 1024 levels) or a 400."""
-    if not body.strip():
-        raise bad_request(f"{what} is empty; expected JSON")
+    """Strict JSON: 400 when it is not JSON, 422 when it is JSON a parser would silently change."""
     try:
-        return orjson.loads(body)
-    except orjson.JSONDecodeError as exc:
-        raise bad_request(f"{what} is not valid JSON: {exc}") from None
+        return jsontext.loads(body, what)
+    except MalformedJson as exc:
+        raise bad_request(exc.message) from None
+    except InvalidInput as exc:
+        raise unprocessable(exc) from None
 
 
 def require_json_type(request: Request) -> None:
@@ -87,10 +89,26 @@ async def read_json(request: Request, limit: int) -> Any:
     return parse_json(await read_body(request, limit))
 
 
+_INTEGER = re.compile(r"-?[0-9]{1,30}")
+_NUMBER = re.compile(r"[0-9]{1,12}(\.[0-9]{1,12})?([eE][+-]?[0-9]{1,2})?")
+
+
+def _query(request: Request, name: str) -> str | None:
+    """A query parameter given at most once; an empty value is an error, not "absent"."""
+    values = request.query_params.getlist(name)
+    if not values:
+        return None
+    if len(values) > 1:
+        raise bad_request(f"query parameter '{name}' is given {len(values)} times")
+    if values[0] == "":
+        raise bad_request(f"query parameter '{name}' is empty")
+    return values[0]
+
+
 def query_timestamp(request: Request, name: str) -> int | None:
     """An optional RFC 3339 query parameter, in nanoseconds."""
-    raw = request.query_params.get(name)
-    if raw is None or raw == "":
+    raw = _query(request, name)
+    if raw is None:
         return None
     try:
         return parse_timestamp(raw, f"query parameter '{name}'")
@@ -99,39 +117,33 @@ def query_timestamp(request: Request, name: str) -> int | None:
 
 
 def query_int(request: Request, name: str, minimum: int, maximum: int = 2**63 - 1) -> int | None:
-    """An optional integer query parameter within [minimum, maximum]."""
-    raw = request.query_params.get(name)
-    if raw is None or raw == "":
+    """An optional integer query parameter (plain decimal digits) within [minimum, maximum]."""
+    raw = _query(request, name)
+    if raw is None:
         return None
-    try:
-        value = int(raw.strip())
-    except ValueError:
-        raise bad_request(f"query parameter '{name}' must be an integer (got {raw[:40]!r})") from None
+    if not _INTEGER.fullmatch(raw):
+        raise bad_request(f"query parameter '{name}' must be an integer (got {raw[:40]!r})")
+    value = int(raw)
     if not minimum <= value <= maximum:
         raise bad_request(f"query parameter '{name}' must be between {minimum} and {maximum}")
     return value
 
 
 def query_seconds(request: Request, name: str, *, required: bool) -> float | None:
-    """A number of seconds (finite, not negative) from the query string."""
-    raw = request.query_params.get(name)
-    if raw is None or raw == "":
+    """A number of seconds (plain decimal, 0 to 1e9) from the query string."""
+    raw = _query(request, name)
+    if raw is None:
         if required:
             raise bad_request(f"Missing required parameter {name}")
         return None
-    try:
-        value = float(raw.strip())
-    except ValueError:
-        raise bad_request(f"query parameter '{name}' must be a number of seconds (got {raw[:40]!r})") from None
-    if not math.isfinite(value) or value < 0 or value > 10**9:
-        raise bad_request(f"query parameter '{name}' must be a finite number of seconds from 0 to 1e9")
-    return value
+    if not _NUMBER.fullmatch(raw) or float(raw) > MAX_SECONDS:
+        raise bad_request(f"query parameter '{name}' must be a number of seconds from 0 to 1e9 (got {raw[:40]!r})")
+    return float(raw)
 
 
 def path_event_id(request: Request) -> int:
-    """The `{event_id}` path parameter as a positive 64-bit integer."""
-    raw = request.path_params["event_id"]
+    """The `{event_id}` path parameter (digits only, by the route) as a positive 64-bit integer."""
     try:
-        return check_event_id(int(raw))
-    except (ValueError, InvalidInput):
-        raise bad_request(f"event id must be a positive integer (got {raw[:40]!r})") from None
+        return check_event_id(request.path_params["event_id"])
+    except InvalidInput as exc:
+        raise bad_request(exc.message) from None

@@ -16,7 +16,6 @@ ERROR_TEXT = {
     400: "Malformed request (bad parameter, invalid JSON, invalid Host)",
     403: "Origin not allowed to change data",
     404: "No such bucket, event or endpoint",
-    409: "Conflict with stored data",
     413: "Body too large",
     415: "Wrong Content-Type",
     422: "JSON content breaks the rules (types, timestamps, durations)",
@@ -38,7 +37,10 @@ SWAGGER_PAGE = """<!DOCTYPE html>
 </html>
 """
 
-SWAGGER_INIT = """window.ui = SwaggerUIBundle({url: "/api/openapi.json", dom_id: "#swagger-ui", deepLinking: true});
+# validatorUrl null: Swagger UI would otherwise send our document's address to validator.swagger.io.
+SWAGGER_INIT = """window.ui = SwaggerUIBundle({
+  url: "/api/openapi.json", dom_id: "#swagger-ui", deepLinking: true, validatorUrl: null
+});
 """
 
 

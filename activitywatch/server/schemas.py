@@ -15,6 +15,8 @@ def ref(name: str) -> Schema:
 TIMESTAMP: Schema = {
     "type": "string",
     "format": "date-time",
+    # Years 1678-2261: the span of 64-bit nanoseconds (the exact bounds are 1677-09-21 and 2262-04-11).
+    "pattern": "^(16(7[89]|[89][0-9])|1[7-9][0-9]{2}|2[01][0-9]{2}|22[0-5][0-9]|226[01])-",
     "description": "RFC 3339; without an offset it is read as UTC. Supported: years 1678 to 2261.",
     "example": "2024-05-01T12:00:00Z",
 }
@@ -28,10 +30,15 @@ BUCKET_ID: Schema = {
     "type": "string",
     "minLength": 1,
     "maxLength": MAX_ID_LENGTH,
-    "pattern": "^[^/\\x00-\\x1f]+$",
+    "pattern": "^[^/\\x00-\\x1f\\x7f]+$",
 }
 EVENT_ID: Schema = {"type": "integer", "minimum": 1, "maximum": MAX_EVENT_ID}
-SETTING_KEY: Schema = {"type": "string", "minLength": 1, "maxLength": MAX_SETTING_KEY_LENGTH}
+SETTING_KEY: Schema = {
+    "type": "string",
+    "minLength": 1,
+    "maxLength": MAX_SETTING_KEY_LENGTH,
+    "pattern": "^[^\\x00-\\x1f\\x7f]+$",
+}
 
 COMPONENTS: dict[str, Schema] = {
     "Error": {
@@ -43,10 +50,18 @@ COMPONENTS: dict[str, Schema] = {
         "type": "object",
         "required": ["timestamp"],
         "properties": {
-            "id": {**EVENT_ID, "nullable": True, "description": "Replaces that event of the bucket"},
+            "id": {
+                **EVENT_ID,
+                "nullable": True,
+                "description": "Replaces that event of the bucket; an id of no event of this bucket is ignored",
+            },
             "timestamp": TIMESTAMP,
-            "duration": DURATION,
-            "data": {"type": "object", "description": 'Any JSON object, e.g. {"app": ..., "title": ...}'},
+            "duration": {**DURATION, "nullable": True, "description": "Seconds (default 0)"},
+            "data": {
+                "type": "object",
+                "nullable": True,
+                "description": 'Any JSON object, e.g. {"app": ..., "title": ...} (default {})',
+            },
         },
     },
     "Event": {
@@ -71,9 +86,25 @@ COMPONENTS: dict[str, Schema] = {
                 "description": "'!local' means this server's hostname (and sets data.device_id)",
             },
             "name": {"type": "string", "nullable": True, "maxLength": 1024},
-            "created": {**TIMESTAMP, "description": "Defaults to now"},
-            "data": {"type": "object"},
-            "events": {"type": "array", "items": ref("EventIn"), "description": "Inserted with the bucket"},
+            "created": {**TIMESTAMP, "nullable": True, "description": "Defaults to now"},
+            "data": {"type": "object", "nullable": True},
+            "events": {
+                "type": "array",
+                "nullable": True,
+                "items": ref("EventIn"),
+                "description": "Inserted with the bucket",
+            },
+        },
+    },
+    "BucketUpdate": {
+        "type": "object",
+        "required": ["client", "type", "hostname"],
+        "properties": {
+            "client": {"type": "string", "maxLength": 1024},
+            "type": {"type": "string", "maxLength": 1024},
+            "hostname": {"type": "string", "maxLength": 1024},
+            "name": {"type": "string", "nullable": True, "maxLength": 1024},
+            "data": {"type": "object", "nullable": True},
         },
     },
     "Bucket": {
@@ -115,7 +146,7 @@ COMPONENTS: dict[str, Schema] = {
                 "required": ["events"],
                 "properties": {
                     "id": {"type": "string"},
-                    "events": {"type": "array", "items": ref("EventIn")},
+                    "events": {"type": "array", "nullable": True, "items": ref("EventIn")},
                 },
             },
         ]

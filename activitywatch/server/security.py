@@ -13,8 +13,10 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable
 from dataclasses import dataclass
+from urllib.parse import unquote_to_bytes
 
 from starlette.middleware.cors import CORSMiddleware
+from starlette.responses import Response
 from starlette.types import ASGIApp, Receive, Scope, Send
 
 from activitywatch.server.errors import error_response
@@ -82,24 +84,54 @@ class RequestGuard:
         if scope["type"] != "http":
             await self.app(scope, receive, send)
             return
-        host = origin = None
+        hosts: list[bytes] = []
+        origin = None
         for name, value in scope["headers"]:
             if name == b"host":
-                host = value
+                hosts.append(value)
             elif name == b"origin":
                 origin = value
-        if self.check_host and (host is None or host_of(host.decode("latin-1")) not in self.hosts):
-            response = error_response(400, "Host header is invalid", "InvalidHost")
-            await response(scope, receive, send)
-            return
-        if origin is None:
+        refusal = self._check_host(hosts) or _check_path(scope.get("raw_path"))
+        if refusal is None and origin is not None:
+            refusal = self._check_origin(scope, origin.decode("latin-1"), hosts)
+        if refusal is not None:
+            await refusal(scope, receive, send)
+        elif origin is None:
             await self.app(scope, receive, send)
-            return
-        if scope["method"] not in SAFE_METHODS:
-            text = origin.decode("latin-1")
-            same_origin = host is not None and text == "http://" + host.decode("latin-1")
-            if not same_origin and not self.policy.allows(text):
-                response = error_response(403, f"Origin {text} may not change data here", "ForbiddenOrigin")
-                await response(scope, receive, send)
-                return
-        await self.cors(scope, receive, send)
+        else:
+            await self.cors(scope, receive, send)
+
+    def _check_host(self, hosts: list[bytes]) -> Response | None:
+        if not self.check_host:
+            return None
+        if len(hosts) != 1 or host_of(hosts[0].decode("latin-1")) not in self.hosts:
+            return error_response(400, "Host header is invalid", "InvalidHost")
+        return None
+
+    def _check_origin(self, scope: Scope, origin: str, hosts: list[bytes]) -> Response | None:
+        if self.policy.allows(origin):
+            return None
+        same_origin = len(hosts) == 1 and origin == "http://" + hosts[0].decode("latin-1")
+        if same_origin:
+            return None
+        method = scope["method"]
+        if method == "OPTIONS":
+            return error_response(400, f"Origin {origin} is not allowed to use this API (CORS)", "ForbiddenOrigin")
+        if method not in SAFE_METHODS:
+            return error_response(403, f"Origin {origin} may not change data here", "ForbiddenOrigin")
+        return None
+
+
+def _check_path(raw_path: bytes | None) -> Response | None:
+    """Percent-encoding may not smuggle a '/' into a path segment or produce invalid UTF-8."""
+    if not raw_path or b"%" not in raw_path:
+        return None
+    if b"%2f" in raw_path.lower():
+        return error_response(
+            400, "The path contains an encoded '/' (%2F); bucket ids and setting keys cannot contain '/'", "BadRequest"
+        )
+    try:
+        unquote_to_bytes(raw_path).decode("utf-8")
+    except UnicodeDecodeError:
+        return error_response(400, "The path is not valid UTF-8 once percent-decoded", "BadRequest")
+    return None

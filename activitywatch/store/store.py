@@ -20,7 +20,7 @@ from typing import Any
 
 import apsw
 
-from activitywatch.core.errors import Conflict, InvalidInput, NotFound
+from activitywatch.core.errors import InvalidInput, NotFound
 from activitywatch.core.models import Bucket, BucketInfo, Event
 from activitywatch.core.timestamps import MAX_NS, MIN_NS
 from activitywatch.store import schema
@@ -63,9 +63,6 @@ SQL_EVENT_LAST = (
     " ORDER BY starttime DESC, endtime DESC, id DESC LIMIT 1"
 )
 SQL_EVENT_INSERT = "INSERT INTO events (bucket_key, starttime, endtime, data, seq) VALUES (?, ?, ?, ?, ?) RETURNING id"
-SQL_EVENT_INSERT_WITH_ID = (
-    "INSERT INTO events (id, bucket_key, starttime, endtime, data, seq) VALUES (?, ?, ?, ?, ?, ?)"
-)
 SQL_EVENT_REPLACE = "UPDATE events SET starttime = ?, endtime = ?, data = ?, seq = ? WHERE id = ?"
 SQL_EVENT_EXTEND = "UPDATE events SET endtime = ?, seq = ? WHERE id = ?"
 SQL_EVENT_DELETE = "DELETE FROM events WHERE bucket_key = ? AND id = ?"
@@ -348,7 +345,11 @@ class Store:
         return event_from_row(rows[0])
 
     def insert_events(self, bucket_id: str, events: Sequence[Event]) -> list[Event]:
-        """Insert events; one carrying an id replaces that event of the bucket. Returns them with ids."""
+        """Insert events and return them with their ids.
+
+        An event carrying the id of an event of this bucket replaces it (how the web UI edits events);
+        any other id is ignored and the event is stored as a new one.
+        """
         with self._transaction() as conn:
             return self._insert(conn, bucket_id, events)
 
@@ -360,19 +361,15 @@ class Store:
         replaced = False
         for ev in events:
             data = dump_json(ev.data, "event data")
-            if ev.id is None:
-                new_id = scalar(conn, SQL_EVENT_INSERT, (key, ev.timestamp, ev.end, data, self._next_seq()))
-                stored.append(ev.replace(id=new_id))
-            else:
-                owner = fetch(conn, SQL_EVENT_OWNER, (ev.id,))
-                if owner and owner[0][0] != key:
-                    raise Conflict(f"Event {ev.id} belongs to another bucket and cannot be replaced here")
-                if owner:
-                    conn.execute(SQL_EVENT_REPLACE, (ev.timestamp, ev.end, data, self._next_seq(), ev.id))
-                    replaced = True
-                else:
-                    conn.execute(SQL_EVENT_INSERT_WITH_ID, (ev.id, key, ev.timestamp, ev.end, data, self._next_seq()))
+            if ev.id is not None and scalar(conn, SQL_EVENT_OWNER, (ev.id,)) == key:
+                conn.execute(SQL_EVENT_REPLACE, (ev.timestamp, ev.end, data, self._next_seq(), ev.id))
+                replaced = True
                 stored.append(ev)
+            else:
+                # An id that names no event of this bucket is not taken over (it could be another
+                # bucket's event, or a huge id that would exhaust the id space): the event is new.
+                new_id = scalar(conn, SQL_EVENT_INSERT, (key, ev.timestamp, ev.end, data, self._next_seq()))
+                stored.append(Event(timestamp=ev.timestamp, duration=ev.duration, data=ev.data, id=new_id))
             longest = max(longest, ev.duration)
         self._grow(conn, bucket_id, ref, longest)
         last = self._last.get(key)
