@@ -48,6 +48,9 @@ def _constant(name: str) -> Any:
     raise ValueError(f"{name} is not valid JSON")
 
 
+_DECODER = json.JSONDecoder(object_pairs_hook=_object, parse_float=_float, parse_constant=_constant)
+
+
 def _has_lone_surrogate(value: Any) -> bool:
     stack = [value]
     while stack:
@@ -77,7 +80,7 @@ def loads(data: bytes | str, what: str = "The input") -> Any:
     if not text.strip():
         raise MalformedJson(f"{what} is empty; expected JSON")
     try:
-        value = json.loads(text, object_pairs_hook=_object, parse_float=_float, parse_constant=_constant)
+        value = _DECODER.decode(text)
     except _DuplicateKey as exc:
         raise InvalidInput(f"{what} has the duplicate key {exc.args[0]!r} in one object") from None
     except RecursionError:

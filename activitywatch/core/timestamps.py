@@ -24,15 +24,37 @@ MIN_TIMESTAMP = "1677-09-21T00:12:43.145224192Z"
 MAX_TIMESTAMP = "2262-04-11T23:47:16.854775807Z"
 
 _EPOCH = dt.datetime(1970, 1, 1, tzinfo=dt.UTC)
-_EPOCH_ORDINAL = dt.date(1970, 1, 1).toordinal()
+_EPOCH_DATE = dt.date(1970, 1, 1)
+_EPOCH_ORDINAL = _EPOCH_DATE.toordinal()
 _MAX_TEXT = 64
+_MAX_SECONDS = (MAX_NS - NS_PER_SECOND) // NS_PER_SECOND
 
 _RFC3339 = re.compile(
-    r"(?P<y>\d{4})-(?P<mo>\d{2})-(?P<d>\d{2})"
-    r"(?:[Tt ](?P<h>\d{2}):(?P<mi>\d{2})(?::(?P<s>\d{2})(?:[.,](?P<frac>\d+))?)?"
-    r"(?P<tz>[Zz]|[+-]\d{2}(?::?\d{2})?)?)?",
+    r"(\d{4}-\d{2}-\d{2})"
+    r"(?:[Tt ](\d{2}):(\d{2})(?::(\d{2})(?:[.,](\d+))?)?"
+    r"([Zz]|[+-]\d{2}(?::?\d{2})?)?)?",
     re.ASCII,
 )
+
+# Day numbers and date strings, cached: a batch of events usually spans a handful of days.
+_CACHE_LIMIT = 4096
+_days_of: dict[str, int] = {}
+_TWO_DIGITS = [f"{n:02d}" for n in range(60)]
+_THREE_DIGITS = [f"{n:03d}" for n in range(1000)]
+_date_of: dict[int, str] = {}
+
+
+def _days(date: str, text: str, what: str) -> int:
+    days = _days_of.get(date)
+    if days is None:
+        try:
+            days = dt.date(int(date[:4]), int(date[5:7]), int(date[8:10])).toordinal() - _EPOCH_ORDINAL
+        except ValueError as e:
+            raise InvalidInput(f"{what} {text!r} is not a valid date: {e}") from None
+        if len(_days_of) >= _CACHE_LIMIT:
+            _days_of.clear()
+        _days_of[date] = days
+    return days
 
 
 def parse_timestamp(text: object, what: str = "timestamp") -> int:
@@ -41,30 +63,28 @@ def parse_timestamp(text: object, what: str = "timestamp") -> int:
         raise InvalidInput(f"{what} must be an RFC 3339 string, not {type(text).__name__}")
     if len(text) > _MAX_TEXT:
         raise InvalidInput(f"{what} is not an RFC 3339 timestamp (too long)")
-    m = _RFC3339.fullmatch(text.strip())
+    m = _RFC3339.fullmatch(text)
     if m is None:
         raise InvalidInput(f"{what} {text!r} is not an RFC 3339 timestamp (e.g. 2024-05-01T12:00:00Z)")
-    g = m.groupdict()
-    try:
-        days = dt.date(int(g["y"]), int(g["mo"]), int(g["d"])).toordinal() - _EPOCH_ORDINAL
-    except ValueError as e:
-        raise InvalidInput(f"{what} {text!r} is not a valid date: {e}") from None
-    hour, minute, second = int(g["h"] or 0), int(g["mi"] or 0), int(g["s"] or 0)
-    if hour > 23 or minute > 59 or second > 59:
-        raise InvalidInput(f"{what} {text!r} has a time of day out of range")
-    offset = 0
-    tz = g["tz"]
+    date, hour_s, minute_s, second_s, frac, tz = m.groups()
+    days = _days_of.get(date)
+    if days is None:
+        days = _days(date, text, what)
+    seconds = days * 86400
+    if hour_s is not None:
+        hour, minute, second = int(hour_s), int(minute_s), int(second_s or 0)
+        if hour > 23 or minute > 59 or second > 59:
+            raise InvalidInput(f"{what} {text!r} has a time of day out of range")
+        seconds += hour * 3600 + minute * 60 + second
     if tz and tz not in "Zz":
-        sign = -1 if tz[0] == "-" else 1
         digits = tz[1:].replace(":", "")
         off_h, off_m = int(digits[:2]), int(digits[2:] or 0)
         if off_h > 23 or off_m > 59:
             raise InvalidInput(f"{what} {text!r} has an offset out of range")
-        offset = sign * (off_h * 3600 + off_m * 60)
-    frac = g["frac"] or ""
-    frac_ns = int((frac + "000000000")[:9])
-    seconds = days * 86400 + hour * 3600 + minute * 60 + second - offset
-    ns = seconds * NS_PER_SECOND + frac_ns
+        seconds += (off_h * 3600 + off_m * 60) * (1 if tz[0] == "-" else -1)
+    ns = seconds * NS_PER_SECOND
+    if frac:
+        ns += int(frac[:9].ljust(9, "0"))
     if not MIN_NS <= ns <= MAX_NS:
         raise InvalidInput(f"{what} {text!r} is outside the supported range {MIN_TIMESTAMP} to {MAX_TIMESTAMP}")
     return ns
@@ -73,12 +93,20 @@ def parse_timestamp(text: object, what: str = "timestamp") -> int:
 def format_timestamp(ns: int) -> str:
     """Format nanoseconds UTC as RFC 3339 with `Z`, using 0, 3, 6 or 9 fractional digits as needed."""
     seconds, frac = divmod(ns, NS_PER_SECOND)
-    t = _EPOCH + dt.timedelta(seconds=seconds)
-    base = f"{t.year:04d}-{t.month:02d}-{t.day:02d}T{t.hour:02d}:{t.minute:02d}:{t.second:02d}"
+    days, second_of_day = divmod(seconds, 86400)
+    date = _date_of.get(days)
+    if date is None:
+        date = (_EPOCH_DATE + dt.timedelta(days=days)).isoformat()
+        if len(_date_of) >= _CACHE_LIMIT:
+            _date_of.clear()
+        _date_of[days] = date
+    hour, rest = divmod(second_of_day, 3600)
+    minute, second = divmod(rest, 60)
+    base = date + "T" + _TWO_DIGITS[hour] + ":" + _TWO_DIGITS[minute] + ":" + _TWO_DIGITS[second]
     if frac == 0:
         return base + "Z"
     if frac % NS_PER_MS == 0:
-        return f"{base}.{frac // NS_PER_MS:03d}Z"
+        return base + "." + _THREE_DIGITS[frac // NS_PER_MS] + "Z"
     if frac % NS_PER_US == 0:
         return f"{base}.{frac // NS_PER_US:06d}Z"
     return f"{base}.{frac:09d}Z"
@@ -86,13 +114,16 @@ def format_timestamp(ns: int) -> str:
 
 def parse_duration(value: object, what: str = "duration") -> int:
     """Read a wire duration (finite, non-negative seconds) into integer nanoseconds."""
+    kind = type(value)
+    if (kind is float or kind is int) and 0 <= value <= _MAX_SECONDS:  # type: ignore[operator]
+        return round(value * NS_PER_SECOND)  # type: ignore[operator]
     if isinstance(value, bool) or not isinstance(value, int | float):
         raise InvalidInput(f"{what} must be a number of seconds, not {type(value).__name__}")
     if isinstance(value, float) and not math.isfinite(value):
         raise InvalidInput(f"{what} must be a finite number of seconds")
     if value < 0:
         raise InvalidInput(f"{what} must not be negative (got {value})")
-    if value > MAX_NS / NS_PER_SECOND:
+    if value > _MAX_SECONDS:
         raise InvalidInput(f"{what} is too long (got {value} s)")
     return min(round(value * NS_PER_SECOND), MAX_NS)
 

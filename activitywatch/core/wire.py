@@ -34,8 +34,15 @@ def json_depth(value: Any) -> int:
 
 
 def _walk(value: Any, *, check_ints: bool) -> int:
-    if isinstance(value, dict) and not any(isinstance(v, dict | list | int) for v in value.values()):
-        return 1  # the usual flat event data
+    if type(value) is dict:  # the usual flat event data is checked without building a stack
+        for v in value.values():
+            kind = type(v)
+            if kind is dict or kind is list:
+                break
+            if check_ints and kind is int and not MIN_JSON_INT <= v <= MAX_JSON_INT:
+                raise InvalidInput(f"the integer {v} is outside the 64-bit range that can be stored")
+        else:
+            return 1
     deepest = 0
     stack: list[tuple[Any, int]] = [(value, 0)]
     while stack:
@@ -140,22 +147,29 @@ def _required_string(obj: Mapping[str, Any], key: str, what: str) -> str:
     return value
 
 
+def _read_event(obj: dict[str, Any]) -> Event:
+    if "timestamp" not in obj:
+        raise InvalidInput("missing required field 'timestamp'")
+    timestamp = parse_timestamp(obj["timestamp"])
+    raw_duration = obj.get("duration")
+    duration = 0 if raw_duration is None else parse_duration(raw_duration)
+    if timestamp + duration > MAX_NS:
+        raise InvalidInput("ends after the latest supported time")
+    raw_data = obj.get("data")
+    data = {} if raw_data is None else check_data(raw_data)
+    raw_id = obj.get("id")
+    event_id = None if raw_id is None else check_event_id(raw_id, "id")
+    return Event(timestamp=timestamp, duration=duration, data=data, id=event_id)
+
+
 def event_from_wire(obj: Any, what: str = "event") -> Event:
     """Read an event object: `timestamp` (required), `duration` (default 0), `data` (default {}), `id`."""
     if not isinstance(obj, dict):
         raise InvalidInput(f"{what} must be a JSON object, not {json_type(obj)}")
-    if "timestamp" not in obj:
-        raise InvalidInput(f"{what}: missing required field 'timestamp'")
-    timestamp = parse_timestamp(obj["timestamp"], f"{what}: timestamp")
-    raw_duration = obj.get("duration")
-    duration = 0 if raw_duration is None else parse_duration(raw_duration, f"{what}: duration")
-    if timestamp + duration > MAX_NS:
-        raise InvalidInput(f"{what}: ends after the latest supported time")
-    raw_data = obj.get("data")
-    data = {} if raw_data is None else check_data(raw_data, f"{what}: data")
-    raw_id = obj.get("id")
-    event_id = None if raw_id is None else check_event_id(raw_id, f"{what}: id")
-    return Event(timestamp=timestamp, duration=duration, data=data, id=event_id)
+    try:
+        return _read_event(obj)
+    except InvalidInput as exc:  # messages name the event only when something is wrong (cheap when all is well)
+        raise InvalidInput(f"{what}: {exc.message}") from None
 
 
 def events_from_wire(obj: Any, what: str = "events") -> list[Event]:
@@ -164,7 +178,15 @@ def events_from_wire(obj: Any, what: str = "events") -> list[Event]:
         return [event_from_wire(obj, "event")]
     if not isinstance(obj, list):
         raise InvalidInput(f"{what} must be an event object or an array of events, not {json_type(obj)}")
-    return [event_from_wire(item, f"event #{i}") for i, item in enumerate(obj)]
+    events = []
+    for i, item in enumerate(obj):
+        if type(item) is not dict:
+            raise InvalidInput(f"event #{i} must be a JSON object, not {json_type(item)}")
+        try:
+            events.append(_read_event(item))
+        except InvalidInput as exc:
+            raise InvalidInput(f"event #{i}: {exc.message}") from None
+    return events
 
 
 def event_to_wire(event: Event) -> dict[str, Any]:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 from typing import Any
+from urllib.parse import parse_qsl
 
 from starlette.requests import Request
 
@@ -93,9 +94,26 @@ _INTEGER = re.compile(r"-?[0-9]{1,30}")
 _NUMBER = re.compile(r"[0-9]{1,12}(\.[0-9]{1,12})?([eE][+-]?[0-9]{1,2})?")
 
 
+def _query_values(request: Request) -> dict[str, list[str]]:
+    """The query string's values by name (parsed once per request; plain ASCII strings take a short cut)."""
+    scope = request.scope
+    parsed: dict[str, list[str]] | None = scope.get("activitywatch.query")
+    if parsed is None:
+        parsed = {}
+        raw = scope.get("query_string", b"")
+        if raw.isascii() and b"%" not in raw and b"+" not in raw:
+            pairs = [part.partition("=")[::2] for part in raw.decode("ascii").split("&") if part]
+        else:
+            pairs = parse_qsl(raw.decode("latin-1"), keep_blank_values=True)
+        for key, value in pairs:
+            parsed.setdefault(key, []).append(value)
+        scope["activitywatch.query"] = parsed
+    return parsed
+
+
 def _query(request: Request, name: str) -> str | None:
     """A query parameter given at most once; an empty value is an error, not "absent"."""
-    values = request.query_params.getlist(name)
+    values = _query_values(request).get(name, [])
     if not values:
         return None
     if len(values) > 1:

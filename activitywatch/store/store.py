@@ -62,7 +62,8 @@ SQL_EVENT_LAST = (
     "SELECT id, starttime, endtime, data FROM events WHERE bucket_key = ?"
     " ORDER BY starttime DESC, endtime DESC, id DESC LIMIT 1"
 )
-SQL_EVENT_INSERT = "INSERT INTO events (bucket_key, starttime, endtime, data, seq) VALUES (?, ?, ?, ?, ?) RETURNING id"
+SQL_EVENT_INSERT_ROW = "INSERT INTO events (bucket_key, starttime, endtime, data, seq) VALUES (?, ?, ?, ?, ?)"
+SQL_EVENT_INSERT = SQL_EVENT_INSERT_ROW + " RETURNING id"
 SQL_EVENT_REPLACE = "UPDATE events SET starttime = ?, endtime = ?, data = ?, seq = ? WHERE id = ?"
 SQL_EVENT_EXTEND = "UPDATE events SET endtime = ?, seq = ? WHERE id = ?"
 SQL_EVENT_DELETE = "DELETE FROM events WHERE bucket_key = ? AND id = ?"
@@ -357,21 +358,38 @@ class Store:
         ref = self._ref(conn, bucket_id)
         key = ref.key
         stored: list[Event] = []
-        longest = 0
+        new_rows: list[tuple[int, int, int, str, int]] = []
+        new_events: list[Event] = []
         replaced = False
+
+        def insert_new() -> None:
+            # One executemany per run of new events. Under the write lock AUTOINCREMENT hands out
+            # consecutive ids, so the run's ids end at last_insert_rowid().
+            conn.executemany(SQL_EVENT_INSERT_ROW, new_rows)
+            first = conn.last_insert_rowid() - len(new_rows) + 1
+            stored.extend(
+                Event(timestamp=ev.timestamp, duration=ev.duration, data=ev.data, id=first + i)
+                for i, ev in enumerate(new_events)
+            )
+            new_rows.clear()
+            new_events.clear()
+
         for ev in events:
             data = dump_json(ev.data, "event data")
             if ev.id is not None and scalar(conn, SQL_EVENT_OWNER, (ev.id,)) == key:
+                if new_rows:
+                    insert_new()
                 conn.execute(SQL_EVENT_REPLACE, (ev.timestamp, ev.end, data, self._next_seq(), ev.id))
                 replaced = True
                 stored.append(ev)
             else:
                 # An id that names no event of this bucket is not taken over (it could be another
                 # bucket's event, or a huge id that would exhaust the id space): the event is new.
-                new_id = scalar(conn, SQL_EVENT_INSERT, (key, ev.timestamp, ev.end, data, self._next_seq()))
-                stored.append(Event(timestamp=ev.timestamp, duration=ev.duration, data=ev.data, id=new_id))
-            longest = max(longest, ev.duration)
-        self._grow(conn, bucket_id, ref, longest)
+                new_rows.append((key, ev.timestamp, ev.timestamp + ev.duration, data, self._next_seq()))
+                new_events.append(ev)
+        if new_rows:
+            insert_new()
+        self._grow(conn, bucket_id, ref, max((ev.duration for ev in events), default=0))
         last = self._last.get(key)
         if replaced:
             self._last.pop(key, None)
@@ -400,7 +418,6 @@ class Store:
 
         `pulsetime` is in nanoseconds. Returns the merged or inserted event, with its id.
         """
-        data = dump_json(heartbeat.data, "event data")
         with self._transaction() as conn:
             ref = self._ref(conn, bucket_id)
             last = self._last_event(conn, ref.key)
@@ -410,6 +427,7 @@ class Store:
                     conn.execute(SQL_EVENT_EXTEND, (merged.end, self._next_seq(), merged.id))
                 result = merged
             else:
+                data = dump_json(heartbeat.data, "event data")
                 params = (ref.key, heartbeat.timestamp, heartbeat.end, data, self._next_seq())
                 new_id = scalar(conn, SQL_EVENT_INSERT, params)
                 result = Event(
