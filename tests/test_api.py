@@ -94,15 +94,15 @@ def test_events_insert_get_count_delete(http: httpx.Client) -> None:
     r = post(http, "/api/0/buckets/b1/events", event("2024-01-01T00:00:20Z", 1, i=2))  # a single object
     assert [e["id"] for e in r.json()] == [3]
     events = http.get("/api/0/buckets/b1/events").json()
-    assert [e["data"]["i"] for e in events] == [2, 0, 1]  # newest first (ties: the later end first)
+    assert [e["data"]["i"] for e in events] == [2, 1, 0]  # newest first (same start: the later id first)
     assert [e["data"]["i"] for e in http.get("/api/0/buckets/b1/events", params={"limit": 1}).json()] == [2]
     assert len(http.get("/api/0/buckets/b1/events", params={"limit": -1}).json()) == 3
     clipped = http.get(
         "/api/0/buckets/b1/events", params={"start": "2024-01-01T00:00:02Z", "end": "2024-01-01T00:00:04Z"}
     ).json()
     assert [(e["data"]["i"], e["timestamp"], e["duration"]) for e in clipped] == [
-        (0, "2024-01-01T00:00:02Z", 2.0),
         (1, "2024-01-01T00:00:02Z", 2.0),
+        (0, "2024-01-01T00:00:02Z", 2.0),
     ]
     assert http.get("/api/0/buckets/b1/events/count").json() == 3
     assert http.get("/api/0/buckets/b1/events/count", params={"start": "2024-01-01T00:00:15Z"}).json() == 1

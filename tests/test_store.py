@@ -204,7 +204,7 @@ def test_heartbeat_older_than_the_last_event_is_inserted_and_does_not_become_las
 def _model_heartbeat(model: dict[int, Event], hb: Event, pulsetime: int, next_id: int) -> Event:
     """The reference rule computed from scratch over all stored events (no cache)."""
     if model:
-        last = max(model.values(), key=lambda e: (e.timestamp, e.end, e.id))
+        last = max(model.values(), key=lambda e: (e.timestamp, e.id))
         if last.data == hb.data and last.timestamp <= hb.timestamp <= last.end + pulsetime:
             merged = last.replace(duration=max(last.end, hb.end) - last.timestamp)
             model[merged.id] = merged  # type: ignore[index]
@@ -245,12 +245,12 @@ def test_last_event_cache_is_never_stale(store: Store) -> None:
             assert got.id == next_id
             model[next_id] = got
         elif action.startswith("replace"):
-            ordered = sorted(model.values(), key=lambda e: (e.timestamp, e.end, e.id))
+            ordered = sorted(model.values(), key=lambda e: (e.timestamp, e.id))
             target = ordered[-1] if action == "replace-last" else ordered[0]
             store.insert_events("b", [event.replace(id=target.id)])
             model[target.id] = event.replace(id=target.id)  # type: ignore[index]
         elif action == "delete-last":
-            target = max(model.values(), key=lambda e: (e.timestamp, e.end, e.id))
+            target = max(model.values(), key=lambda e: (e.timestamp, e.id))
             assert store.delete_event("b", target.id)  # type: ignore[arg-type]
             del model[target.id]  # type: ignore[arg-type]
         next_id = max([next_id - 1, *model]) + 1

@@ -5,7 +5,7 @@ from __future__ import annotations
 import logging
 
 from starlette.exceptions import HTTPException
-from starlette.requests import Request
+from starlette.requests import ClientDisconnect, Request
 from starlette.responses import Response
 
 from activitywatch.core.errors import AwError, InvalidInput, NotFound, StorageError
@@ -54,43 +54,33 @@ def error_response(status: int, message: str, kind: str, headers: dict[str, str]
     return json_response({"message": message, "type": kind}, status=status, headers=headers)
 
 
-async def api_error_handler(request: Request, exc: Exception) -> Response:
-    """ApiError -> its status and body."""
-    assert isinstance(exc, ApiError)
-    return error_response(exc.status, exc.message, exc.kind)
-
-
-async def known_error_handler(request: Request, exc: Exception) -> Response:
-    """Known errors from lower layers -> 4xx (or 503 when the database is unusable)."""
-    assert isinstance(exc, AwError)
-    for cls, (status, kind) in _KNOWN.items():
-        if isinstance(exc, cls):
-            if status >= 500:
-                log.error("%s %s: %s", request.method, request.url.path, exc.message)
-            return error_response(status, exc.message, kind)
-    return error_response(400, exc.message, "BadRequest")
-
-
-async def http_error_handler(request: Request, exc: Exception) -> Response:
-    """Starlette's own errors (unknown route, wrong method) in our shape."""
-    assert isinstance(exc, HTTPException)
-    if exc.status_code == 404:
-        message = f"No such endpoint: {request.method} {request.url.path}"
-    elif exc.status_code == 405:
-        message = f"Method {request.method} is not allowed on {request.url.path}"
-    else:
-        message = str(exc.detail)
-    kind = _HTTP_KINDS.get(exc.status_code, "HTTPError")
-    return error_response(exc.status_code, message, kind, headers=dict(exc.headers or {}))  # e.g. Allow on 405
-
-
-async def disconnect_handler(request: Request, exc: Exception) -> Response:
-    """The client hung up before sending its whole body: nothing to answer, nothing stored."""
-    log.debug("Client disconnected during %s %s", request.method, request.url.path)
-    return error_response(400, "The request body was not received completely", "ClientDisconnected")
-
-
-async def bug_handler(request: Request, exc: Exception) -> Response:
-    """Anything else is a bug: log the traceback, answer 500 without internals."""
-    log.exception("Unhandled error in %s %s", request.method, request.url.path)
+def error_for(request: Request, exc: Exception) -> Response:
+    """The response for any exception raised while handling `request` (the one error mapping)."""
+    if isinstance(exc, ApiError):
+        return error_response(exc.status, exc.message, exc.kind)
+    if isinstance(exc, AwError):
+        for cls, (status, kind) in _KNOWN.items():
+            if isinstance(exc, cls):
+                if status >= 500:
+                    log.error("%s %s: %s", request.method, request.url.path, exc.message)
+                return error_response(status, exc.message, kind)
+        return error_response(400, exc.message, "BadRequest")
+    if isinstance(exc, HTTPException):
+        if exc.status_code == 404:
+            message = f"No such endpoint: {request.method} {request.url.path}"
+        elif exc.status_code == 405:
+            message = f"Method {request.method} is not allowed on {request.url.path}"
+        else:
+            message = str(exc.detail)
+        kind = _HTTP_KINDS.get(exc.status_code, "HTTPError")
+        return error_response(exc.status_code, message, kind, headers=dict(exc.headers or {}))  # Allow on 405
+    if isinstance(exc, ClientDisconnect):  # the client hung up mid-body: nothing to answer, nothing stored
+        log.debug("Client disconnected during %s %s", request.method, request.url.path)
+        return error_response(400, "The request body was not received completely", "ClientDisconnected")
+    log.error("Unhandled error in %s %s", request.method, request.url.path, exc_info=exc)
     return error_response(500, "Internal server error; the details are in the server log.", "InternalError")
+
+
+async def error_handler(request: Request, exc: Exception) -> Response:
+    """`error_for` as a Starlette exception handler (for the non-API routes)."""
+    return error_for(request, exc)

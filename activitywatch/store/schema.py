@@ -42,7 +42,9 @@ CREATE TABLE events (
     -- Change sequence: raised on every insert and update; cursors and sync read it.
     seq INTEGER NOT NULL
 );
-CREATE INDEX events_by_bucket_time ON events(bucket_key, starttime, endtime);
+-- Not (bucket_key, starttime, endtime): a heartbeat that extends an event would rewrite that index entry
+-- on every merge; range reads bound starttime with the bucket's max_duration and check endtime on the row.
+CREATE INDEX events_by_bucket_time ON events(bucket_key, starttime);
 CREATE INDEX events_by_seq ON events(seq);
 CREATE TABLE settings (
     key TEXT PRIMARY KEY,

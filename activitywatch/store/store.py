@@ -49,7 +49,7 @@ SQL_BUCKET_LAST = (
 SQL_EVENTS_RANGE = (
     "SELECT id, starttime, endtime, data FROM events"
     " WHERE bucket_key = :key AND starttime <= :end AND starttime >= :lo AND endtime >= :start"
-    " ORDER BY starttime DESC, endtime DESC, id DESC LIMIT :limit"
+    " ORDER BY starttime DESC, id DESC LIMIT :limit"
 )
 SQL_EVENTS_COUNT = (
     "SELECT count(*) FROM events"
@@ -59,8 +59,7 @@ SQL_EVENTS_COUNT_ALL = "SELECT count(*) FROM events WHERE bucket_key = ?"
 SQL_EVENT_ONE = "SELECT id, starttime, endtime, data FROM events WHERE bucket_key = ? AND id = ?"
 SQL_EVENT_OWNER = "SELECT bucket_key FROM events WHERE id = ?"
 SQL_EVENT_LAST = (
-    "SELECT id, starttime, endtime, data FROM events WHERE bucket_key = ?"
-    " ORDER BY starttime DESC, endtime DESC, id DESC LIMIT 1"
+    "SELECT id, starttime, endtime, data FROM events WHERE bucket_key = ? ORDER BY starttime DESC, id DESC LIMIT 1"
 )
 SQL_EVENT_INSERT_ROW = "INSERT INTO events (bucket_key, starttime, endtime, data, seq) VALUES (?, ?, ?, ?, ?)"
 SQL_EVENT_INSERT = SQL_EVENT_INSERT_ROW + " RETURNING id"
@@ -84,8 +83,8 @@ META_SEQ_FLOOR = "seq_floor"
 
 
 def _is_later(a: Event, b: Event) -> bool:
-    """Whether `a` sorts after `b` in the store's order (start, end, id)."""
-    return (a.timestamp, a.end, a.id or 0) > (b.timestamp, b.end, b.id or 0)
+    """Whether `a` sorts after `b` in the store's order (start, then id)."""
+    return (a.timestamp, a.id or 0) > (b.timestamp, b.id or 0)
 
 
 @dataclass(frozen=True, slots=True)
