@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import threading
 from pathlib import Path
 
 import apsw
@@ -436,3 +437,17 @@ def test_wal_and_schema_version(store: Store) -> None:
         assert conn.execute("PRAGMA user_version").fetchall()[0][0] == 1
     finally:
         conn.close()
+
+
+def test_readers_of_ended_threads_are_closed(tmp_path: Path) -> None:
+    from activitywatch.store.database import ReaderPool
+
+    with Store(tmp_path / "r.db"):
+        pool = ReaderPool(tmp_path / "r.db")
+        for _ in range(5):
+            t = threading.Thread(target=lambda: pool.get().execute("SELECT 1").fetchall())
+            t.start()
+            t.join()
+        pool.get()  # a new thread's first read closes the readers of the ended ones
+        assert len(pool) == 1
+        pool.close()

@@ -10,7 +10,8 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import TypeVar
 
-from starlette.concurrency import run_in_threadpool
+import anyio.to_thread
+from anyio import CapacityLimiter
 
 from activitywatch.store import Store
 
@@ -20,8 +21,16 @@ T = TypeVar("T")
 class StoreCalls:
     """Runs store methods from async handlers."""
 
-    def __init__(self, store: Store) -> None:
+    def __init__(self, store: Store, threads: int = 8) -> None:
         self.store = store
+        self._threads = threads
+        self._limiter: CapacityLimiter | None = None
+
+    async def _in_thread(self, fn: Callable[..., T], *args: object) -> T:
+        # A few worker threads suffice for one user's desktop; each holds a database reader.
+        if self._limiter is None:
+            self._limiter = CapacityLimiter(self._threads)
+        return await anyio.to_thread.run_sync(fn, *args, limiter=self._limiter)
 
     async def write(self, fn: Callable[..., T], *args: object) -> T:
         """A short write: inline if the writer is free, else in a worker thread."""
@@ -31,7 +40,7 @@ class StoreCalls:
                 return fn(*args)
             finally:
                 lock.release()
-        return await run_in_threadpool(fn, *args)
+        return await self._in_thread(fn, *args)
 
     async def read(self, fn: Callable[..., T], *args: object) -> T:
         """A short read (one bucket, one event, settings): inline on this thread's reader."""
@@ -39,4 +48,4 @@ class StoreCalls:
 
     async def slow(self, fn: Callable[..., T], *args: object) -> T:
         """Anything that may take long (many events, export, import): in a worker thread."""
-        return await run_in_threadpool(fn, *args)
+        return await self._in_thread(fn, *args)

@@ -88,13 +88,13 @@ def configure_writer(conn: apsw.Connection) -> None:
 
 
 class ReaderPool:
-    """One read-only connection per thread, opened on first use and closed together."""
+    """One read-only connection per thread, opened on first use; a thread's reader is closed once it ends."""
 
     def __init__(self, path: Path) -> None:
         self._path = path
         self._local = threading.local()
         self._lock = threading.Lock()
-        self._all: list[apsw.Connection] = []
+        self._by_thread: dict[threading.Thread, apsw.Connection] = {}
         self._closed = False
 
     def get(self) -> apsw.Connection:
@@ -104,15 +104,25 @@ class ReaderPool:
             with self._lock:
                 if self._closed:
                     raise StorageError("The database has been closed.")
+                self._close_ended()
                 conn = connect(self._path, readonly=True)
-                self._all.append(conn)
+                self._by_thread[threading.current_thread()] = conn
             self._local.conn = conn
         return conn
+
+    def _close_ended(self) -> None:
+        # Worker threads come and go (the server's pool retires idle ones): their readers go with them.
+        for thread in [t for t in self._by_thread if not t.is_alive()]:
+            self._by_thread.pop(thread).close()
+
+    def __len__(self) -> int:
+        """How many readers are open."""
+        return len(self._by_thread)
 
     def close(self) -> None:
         """Close every reader (call when no thread reads any more)."""
         with self._lock:
             self._closed = True
-            for conn in self._all:
+            for conn in self._by_thread.values():
                 conn.close()
-            self._all.clear()
+            self._by_thread.clear()
