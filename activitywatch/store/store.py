@@ -124,6 +124,7 @@ class Store:
         self._last: dict[int, Event] = {}
         self._data_version = self._read_data_version()
         self._seq = self._load_seq()
+        self._seq_fresh = True
         self._closed = False
 
     # ----------------------------------------------------------------- lifecycle
@@ -154,10 +155,10 @@ class Store:
         return max(int(top), int(floor[0][0]) if floor else 0)
 
     def _forget(self) -> None:
-        """Drop every cache; they are rebuilt from the database on demand."""
+        """Drop every cache; they are rebuilt from the database inside the next write transaction."""
         self._refs.clear()
         self._last.clear()
-        self._seq = self._load_seq()
+        self._seq_fresh = False
 
     def _next_seq(self) -> int:
         self._seq += 1
@@ -170,13 +171,17 @@ class Store:
             if self._closed:
                 raise InvalidInput("The database has been closed.")
             conn = self._writer
-            version = self._read_data_version()
-            if version != self._data_version:
-                # Another process committed (e.g. the sqlite3 shell): nothing cached can be trusted.
-                self._data_version = version
-                self._forget()
             conn.execute("BEGIN IMMEDIATE")
             try:
+                # Checked while holding the write lock, so no other writer can slip in after the check.
+                version = self._read_data_version()
+                if version != self._data_version:
+                    # Another connection committed (the CLI, the sqlite3 shell): no cache can be trusted.
+                    self._data_version = version
+                    self._forget()
+                if not self._seq_fresh:
+                    self._seq = self._load_seq()
+                    self._seq_fresh = True
                 yield conn
                 conn.execute("COMMIT")  # acknowledged = committed: callers return after this line
             except BaseException:
