@@ -267,6 +267,12 @@ def test_cache_sees_writes_from_another_connection(tmp_path: Path) -> None:
         theirs.insert_events("b", [ev(10, 0, {"a": 1})])  # event 2, now the last
         merged = mine.heartbeat("b", ev(11, 0, {"a": 1}), 2 * S)
         assert merged == ev(10, 1, {"a": 1}, id=2)
+        # Both connections hand out change sequence numbers: they must stay increasing across them.
+        [a] = mine.insert_events("b", [ev(20)])
+        [b] = theirs.insert_events("b", [ev(21)])
+        [c] = mine.insert_events("b", [ev(22)])
+        numbers = seqs(path)
+        assert numbers[a.id] < numbers[b.id] < numbers[c.id]  # type: ignore[index]
         theirs.delete_bucket("b")
         with pytest.raises(NotFound):
             mine.heartbeat("b", ev(12), S)
