@@ -46,8 +46,9 @@ SQL_BUCKET_LAST = (
     " AND starttime >= (SELECT max(starttime) FROM events WHERE bucket_key = :key) - :maxdur"
 )
 
+# Clipped to [start, end] in SQL: (id, clipped start, clipped duration, data).
 SQL_EVENTS_RANGE = (
-    "SELECT id, starttime, endtime, data FROM events"
+    "SELECT id, max(starttime, :start), min(endtime, :end) - max(starttime, :start), data FROM events"
     " WHERE bucket_key = :key AND starttime <= :end AND starttime >= :lo AND endtime >= :start"
     " ORDER BY starttime DESC, id DESC LIMIT :limit"
 )
@@ -300,7 +301,10 @@ class Store:
         end: int | None = None,
         limit: int | None = None,
     ) -> list[Event]:
-        """Events overlapping [start, end], clipped to it, newest first, at most `limit` of them."""
+        """Events overlapping [start, end], clipped to it, newest first, at most `limit` of them.
+
+        Events with equal data share one (read-only) `data` mapping.
+        """
         lo_bound = MIN_NS if start is None else start
         hi_bound = MAX_NS if end is None else end
         if hi_bound < lo_bound or limit == 0:
@@ -317,11 +321,16 @@ class Store:
                 "limit": -1 if limit is None else limit,
             }
             rows = fetch(conn, SQL_EVENTS_RANGE, params)
+        # Events of one bucket repeat the same data (the same app and title): parse each text once and
+        # share the (read-only) result.
+        parsed: dict[str, Any] = {}
         events = []
-        for row in rows:
-            ts = max(row[1], lo_bound)
-            te = min(row[2], hi_bound)
-            events.append(Event(id=row[0], timestamp=ts, duration=te - ts, data=load_json(row[3])))
+        append = events.append
+        for event_id, ts, duration, text in rows:
+            data = parsed.get(text)
+            if data is None:
+                data = parsed[text] = load_json(text)
+            append(Event(ts, duration, data, event_id))
         return events
 
     def count_events(self, bucket_id: str, start: int | None = None, end: int | None = None) -> int:
