@@ -324,7 +324,7 @@ class Store:
         # Events of one bucket repeat the same data (the same app and title): parse each text once and
         # share the (read-only) result.
         parsed: dict[str, Any] = {}
-        events = []
+        events: list[Event] = []
         append = events.append
         for event_id, ts, duration, text in rows:
             data = parsed.get(text)
