@@ -23,7 +23,7 @@ from bench.servers import (
     start_peer,
     stop,
 )
-from bench.workloads import WORKLOADS, Bench, Results, Sizes, figure_specs, progress
+from bench.workloads import DEFAULT_WORKLOADS, WORKLOADS, Bench, Results, Sizes, figure_specs, progress
 
 SIZE_OPTIONS = {
     "heartbeats": "heartbeats per run, one client",
@@ -36,6 +36,9 @@ SIZE_OPTIONS = {
     "get_events": "events in the bucket that is fetched and exported",
     "repeat": "runs of each workload (bulk: see --bulk-repeat)",
     "bulk_repeat": "runs of the bulk insert",
+    "query_days": "days of window and AFK events the queries read (2,000 events a day)",
+    "year_days": "days for the year-long query (0 to skip; the peer always skips it)",
+    "query_repeat": "runs of each query",
 }
 
 
@@ -78,14 +81,14 @@ def _sizes(args: argparse.Namespace) -> Sizes:
     overrides = {name: getattr(args, name) for name in SIZE_OPTIONS if getattr(args, name) is not None}
     if "repeat" in overrides and "bulk_repeat" not in overrides:
         overrides["bulk_repeat"] = overrides["repeat"]
-    if any(value < 1 for value in overrides.values()):
-        raise SystemExit("sizes must be at least 1")
+    if any(value < (0 if name == "year_days" else 1) for name, value in overrides.items()):
+        raise SystemExit("sizes must be at least 1 (--year-days may be 0)")
     return replace(sizes, **overrides)
 
 
 def _workloads(args: argparse.Namespace) -> list[str]:
     if not args.only:
-        return list(WORKLOADS)
+        return list(DEFAULT_WORKLOADS)
     chosen = [name.strip() for name in args.only.split(",") if name.strip()]
     unknown = [name for name in chosen if name not in WORKLOADS]
     if unknown:

@@ -14,10 +14,13 @@ from dataclasses import asdict, dataclass, field, replace
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
+from bench import queries
 from bench.client import HttpError, RawHttpClient, build_request
 from bench.servers import Server, memory_kib
 
-WORKLOADS = ("heartbeat", "concurrent", "bulk", "get", "export", "memory")
+WORKLOADS = ("heartbeat", "concurrent", "bulk", "get", "export", "memory", "query")
+# `query` needs POST /api/0/query/ (aw-server has it; ours gets it with issue #3): run it with --only.
+DEFAULT_WORKLOADS = ("heartbeat", "concurrent", "bulk", "get", "export", "memory")
 PULSETIME = 5.0
 BASE_TIME = datetime(2020, 1, 1, tzinfo=UTC)
 BUCKET_BODY = json.dumps({"client": "bench", "type": "test", "hostname": "bench"}).encode()
@@ -42,6 +45,9 @@ class Sizes:
     warmup: int = 200
     peer_heartbeats: int = 1_000
     peer_client_heartbeats: int = 300
+    query_days: int = 30
+    year_days: int = 365
+    query_repeat: int = 5
 
     def for_server(self, server: Server) -> Sizes:
         """The sizes for this server: a slow one gets fewer heartbeats (rates still compare)."""
@@ -67,6 +73,9 @@ class Sizes:
             warmup=20,
             peer_heartbeats=100,
             peer_client_heartbeats=50,
+            query_days=3,
+            year_days=0,
+            query_repeat=2,
         )
 
 
@@ -94,6 +103,10 @@ def figure_specs(sizes: Sizes) -> list[FigureSpec]:
         FigureSpec("get_mb", f"GET {get_k} events, MB", "get", False),
         FigureSpec("export_seconds", f"export {get_k} events, s", "export", False),
         FigureSpec("export_mb", f"export {get_k} events, MB", "export", False),
+        FigureSpec("q_canonical", f"query: time per app while not AFK, {sizes.query_days} days, s", "query", False),
+        FigureSpec("q_activity", f"query: web-UI activity, {sizes.query_days} days, s", "query", False),
+        FigureSpec("q_daily", f"query: time per app, {sizes.query_days + 1} daily periods, s", "query", False),
+        FigureSpec("q_canonical_year", f"query: time per app while not AFK, {sizes.year_days} days, s", "query", False),
         FigureSpec("rss_idle_mb", "RSS idle after start, MB", "memory", False),
         FigureSpec("rss_after_mb", "RSS after the workloads, MB", "memory", False),
         FigureSpec("rss_peak_mb", "peak RSS (VmHWM), MB", "memory", False),
@@ -241,6 +254,7 @@ class Bench:
             ("concurrent", self.concurrent),
             ("bulk", self.bulk),
             ("get", self.get_and_export),
+            ("query", self.queries),
         ]
         self.do_get, self.do_export = "get" in workloads, "export" in workloads
         pid = self.server.pid
@@ -441,6 +455,47 @@ class Bench:
                     f"[{self.server.label}] export {total:,} events rep {rep + 1}/{self.sizes.repeat}: "
                     f"{elapsed:.3f} s, {len(body) / 1e6:.1f} MB"
                 )
+
+    def seed_query_buckets(self, client: RawHttpClient, days: int, tag: str) -> queries.QueryBuckets:
+        """A window and an AFK bucket holding `days` days of events (not timed)."""
+        buckets = queries.QueryBuckets(self.bucket_id(f"window-{tag}"), self.bucket_id(f"afk-{tag}"))
+        window, afk = queries.generate(days)
+        for bucket, events in ((buckets.window, window), (buckets.afk, afk)):
+            status, body = client.request(self.request("POST", f"/api/0/buckets/{bucket}", BUCKET_BODY))
+            if status != 200:
+                raise BenchError(f"POST /api/0/buckets/{bucket} -> {status}: {body[:300]!r}")
+            self.created.append(bucket)
+            for first in range(0, len(events), self.sizes.batch_size):
+                batch = json.dumps(events[first : first + self.sizes.batch_size]).encode()
+                client.expect(self.request("POST", f"/api/0/buckets/{bucket}/events", batch))
+        return buckets
+
+    def queries(self) -> None:
+        """POST /api/0/query/: the canonical query, the web UI's activity query and daily periods."""
+        days = self.sizes.query_days
+        with self.client() as client:
+            buckets = self.seed_query_buckets(client, days, "month")
+            whole = [queries.period(0, days)]
+            plan = [
+                ("q_canonical", queries.canonical_query(buckets), whole),
+                ("q_activity", queries.activity_query(buckets), whole),
+                ("q_daily", queries.canonical_query(buckets), queries.daily_periods(days)),
+            ]
+            if self.sizes.year_days:
+                year = self.seed_query_buckets(client, self.sizes.year_days, "year")
+                plan.append(
+                    ("q_canonical_year", queries.canonical_query(year), [queries.period(0, self.sizes.year_days)])
+                )
+            for key, query, periods in plan:
+                for rep in range(self.sizes.query_repeat):
+                    elapsed, answer = queries.post_query(client, self.request, query, periods)
+                    if len(answer) != len(periods):
+                        raise BenchError(f"{key}: {len(answer)} results for {len(periods)} periods")
+                    self.results.add(key, elapsed)
+                    progress(f"[{self.server.label}] {key} rep {rep + 1}/{self.sizes.query_repeat}: {elapsed:.3f} s")
+                if key == "q_canonical":
+                    totals = queries.app_totals(answer[0])
+                    self._note(f"query answer, seconds per app over {days} days: {json.dumps(totals, sort_keys=True)}")
 
     def delete_buckets(self) -> None:
         """Delete the buckets this run created (for servers the benchmark did not start)."""
