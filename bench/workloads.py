@@ -58,6 +58,8 @@ class Sizes:
             heartbeats=min(self.heartbeats, self.peer_heartbeats),
             client_heartbeats=min(self.client_heartbeats, self.peer_client_heartbeats),
             warmup=min(self.warmup, 50),
+            year_days=0,  # a year takes the peer minutes to load and about a minute per query
+            query_repeat=min(self.query_repeat, 3),
         )
 
     @classmethod
