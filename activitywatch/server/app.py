@@ -10,6 +10,8 @@ from starlette.routing import Mount, Route
 from starlette.staticfiles import StaticFiles
 from starlette.types import ASGIApp
 
+from activitywatch.query import function_table
+from activitywatch.query.functions import QueryFunction
 from activitywatch.server.api import Api
 from activitywatch.server.dispatch import StoreCalls
 from activitywatch.server.errors import error_handler
@@ -17,6 +19,7 @@ from activitywatch.server.exchange import Exchange
 from activitywatch.server.openapi import ApiBrowser, build_document
 from activitywatch.server.operations import Operation
 from activitywatch.server.options import ServerOptions
+from activitywatch.server.query_api import QueryApi
 from activitywatch.server.routing import ApiRouter
 from activitywatch.server.security import OriginPolicy, RequestGuard
 from activitywatch.store import Store
@@ -24,10 +27,19 @@ from activitywatch.store import Store
 HOT_HANDLERS = frozenset({"heartbeat", "post_events"})
 
 
+def query_functions() -> dict[str, QueryFunction]:
+    """The functions queries may call."""
+    return function_table()
+
+
 def api_operations(store: Store, options: ServerOptions) -> list[Operation]:
     """The whole route table."""
     calls = StoreCalls(store)
-    return [*Api(calls, options).operations(), *Exchange(calls, options).operations()]
+    return [
+        *Api(calls, options).operations(),
+        *Exchange(calls, options).operations(),
+        *QueryApi(calls, options, query_functions()).operations(),
+    ]
 
 
 async def _to_api_browser(request: object) -> Response:

@@ -9,6 +9,7 @@ from starlette.requests import ClientDisconnect, Request
 from starlette.responses import Response
 
 from activitywatch.core.errors import AwError, InvalidInput, NotFound, StorageError
+from activitywatch.query.errors import QueryError
 from activitywatch.server.responses import json_response
 
 log = logging.getLogger(__name__)
@@ -58,6 +59,8 @@ def error_for(request: Request, exc: Exception) -> Response:
     """The response for any exception raised while handling `request` (the one error mapping)."""
     if isinstance(exc, ApiError):
         return error_response(exc.status, exc.message, exc.kind)
+    if isinstance(exc, QueryError):  # the reference servers' `type` names for query errors
+        return error_response(400, exc.message, exc.kind)
     if isinstance(exc, AwError):
         for cls, (status, kind) in _KNOWN.items():
             if isinstance(exc, cls):

@@ -35,6 +35,7 @@ log = logging.getLogger(__name__)
 Clock = Callable[[], int]
 
 SQL_BUCKET_KEY = "SELECT key, max_duration FROM buckets WHERE id = ?"
+SQL_BUCKET_HOSTS = "SELECT id, hostname FROM buckets ORDER BY id"
 SQL_BUCKET_INSERT = "INSERT INTO buckets (id, name, type, client, hostname, created, data) VALUES (?, ?, ?, ?, ?, ?, ?)"
 SQL_BUCKET_UPDATE = "UPDATE buckets SET type = ?, client = ?, hostname = ?, data = ?, name = ? WHERE key = ?"
 SQL_BUCKET_DELETE = "DELETE FROM buckets WHERE key = ?"
@@ -243,6 +244,11 @@ class Store:
         with self._reading() as conn:
             rows = fetch(conn, SQL_BUCKET_ROW + " ORDER BY id")
             return [self._info(conn, row) for row in rows]
+
+    def bucket_hostnames(self) -> dict[str, str]:
+        """Every bucket id with its hostname (cheaper than list_buckets: no event spans)."""
+        with self._reading() as conn:
+            return dict(fetch(conn, SQL_BUCKET_HOSTS))
 
     def get_bucket(self, bucket_id: str) -> BucketInfo:
         """One bucket with the span of its events, or NotFound."""
