@@ -90,3 +90,8 @@ def loads(data: bytes | str, what: str = "The input") -> Any:
     if _SURROGATE_ESCAPE.search(text) and _has_lone_surrogate(value):
         raise MalformedJson(f"{what} is not valid JSON: it contains an unpaired surrogate escape (\\uD800-\\uDFFF)")
     return value
+
+
+def canonical_json(value: Any) -> str:
+    """One text per JSON value regardless of key order (for grouping and comparing values)."""
+    return json.dumps(value, sort_keys=True, separators=(",", ":"), ensure_ascii=False, default=str)

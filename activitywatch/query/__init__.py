@@ -16,6 +16,8 @@ from activitywatch.query.errors import (
 from activitywatch.query.functions import BUILTINS, BucketSource, CallContext, EventList, Period, QueryFunction
 from activitywatch.query.interpreter import Budget, Interpreter, namespace_for
 from activitywatch.query.parser import parse
+from activitywatch.query.transform_functions import TRANSFORMS
+from activitywatch.transforms.regexes import Deadline
 
 __all__ = [
     "BucketSource",
@@ -31,11 +33,12 @@ __all__ = [
 ]
 
 MAX_TIMEPERIODS = 1000
+REGEX_SECONDS = 3.0
 
 
 def function_table(extra: Iterable[QueryFunction] = ()) -> dict[str, QueryFunction]:
-    """The built-in functions plus `extra` (the transforms), by name."""
-    return {f.name: f for f in (*BUILTINS, *extra)}
+    """The built-in functions and transforms, plus `extra`, by name."""
+    return {f.name: f for f in (*BUILTINS, *TRANSFORMS, *extra)}
 
 
 def parse_timeperiod(text: Any) -> Period:
@@ -65,8 +68,9 @@ def run_query(
         raise QueryParseException(f"A query may have at most {MAX_TIMEPERIODS} timeperiods, got {len(periods)}")
     program = parse(source)
     budget = Budget()
+    deadline = Deadline(REGEX_SECONDS)
     results = []
     for period in periods:
-        interpreter = Interpreter(functions, CallContext(buckets, period), budget)
+        interpreter = Interpreter(functions, CallContext(buckets, period, deadline), budget)
         results.append(interpreter.run(program, namespace_for(period, name)))
     return results

@@ -7,9 +7,10 @@ from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any, Protocol
 
-from activitywatch.core.errors import NotFound
+from activitywatch.core.errors import InvalidInput, NotFound
 from activitywatch.core.models import Event
-from activitywatch.query.errors import QueryFunctionException
+from activitywatch.query.errors import QueryError, QueryFunctionException
+from activitywatch.transforms.regexes import UNLIMITED, Deadline
 
 log = logging.getLogger(__name__)
 
@@ -45,6 +46,7 @@ class CallContext:
 
     buckets: BucketSource
     period: Period
+    deadline: Deadline = UNLIMITED
 
 
 class EventList(list[Event]):
@@ -82,9 +84,9 @@ class QueryFunction:
         ]
         try:
             result = self.impl(context, *checked)
-        except QueryFunctionException:
+        except QueryError:
             raise
-        except NotFound as exc:
+        except (NotFound, InvalidInput) as exc:
             raise QueryFunctionException(f"{self.name}(): {exc.message}") from None
         except (ValueError, TypeError, KeyError) as exc:  # known failures of transforms on odd input
             raise QueryFunctionException(f"{self.name}() failed: {exc}") from None

@@ -1,0 +1,106 @@
+"""The transforms as query functions: argument specs, and the request's regex deadline passed on."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from typing import Any
+
+from activitywatch import transforms as t
+from activitywatch.query.errors import QueryFunctionException
+from activitywatch.query.functions import CallContext, Param, QueryFunction
+
+EVENTS = Param("events", "events")
+
+
+def _plain(transform: Callable[..., Any]) -> Callable[..., Any]:
+    """An impl that ignores the call context."""
+
+    def impl(context: CallContext, *args: Any) -> Any:
+        return transform(*args)
+
+    return impl
+
+
+def _with_deadline(transform: Callable[..., Any]) -> Callable[..., Any]:
+    """An impl that passes the request's regex deadline."""
+
+    def impl(context: CallContext, *args: Any) -> Any:
+        return transform(*args, deadline=context.deadline)
+
+    return impl
+
+
+def _keys(function: str, keys: Sequence[Any]) -> Sequence[str]:
+    if not all(isinstance(k, str) for k in keys):
+        raise QueryFunctionException(f"{function}(): argument 2 (keys) must be a list of strings")
+    return keys
+
+
+def _merge_events_by_keys(context: CallContext, events: Any, keys: Any) -> Any:
+    return t.merge_events_by_keys(events, _keys("merge_events_by_keys", keys))
+
+
+def _merge_subwatcher_fields(context: CallContext, base: Any, sub: Any, keys: Any, conflict: str = "base_wins") -> Any:
+    if not all(isinstance(k, str) for k in keys):
+        raise QueryFunctionException("merge_subwatcher_fields(): argument 3 (keys) must be a list of strings")
+    if conflict not in ("base_wins", "sub_wins"):
+        raise QueryFunctionException(
+            f'merge_subwatcher_fields(): argument 4 (conflict) must be "base_wins" or "sub_wins", got {conflict!r:.80}'
+        )
+    return t.merge_subwatcher_fields(base, sub, keys, conflict)
+
+
+def _flood(context: CallContext, events: Any, pulsetime: float = 5) -> Any:
+    if pulsetime < 0:
+        raise QueryFunctionException(f"flood(): argument 2 (pulsetime) must not be negative, got {pulsetime}")
+    return t.flood(events, pulsetime)
+
+
+def _limit_events(context: CallContext, events: Any, count: int) -> Any:
+    if count < 0:
+        raise QueryFunctionException(f"limit_events(): argument 2 (count) must not be negative, got {count}")
+    return t.limit_events(events, count)
+
+
+TRANSFORMS: tuple[QueryFunction, ...] = (
+    QueryFunction("filter_keyvals", (EVENTS, Param("key", "str"), Param("vals", "list")), _plain(t.filter_keyvals)),
+    QueryFunction("exclude_keyvals", (EVENTS, Param("key", "str"), Param("vals", "list")), _plain(t.exclude_keyvals)),
+    QueryFunction(
+        "filter_keyvals_regex",
+        (EVENTS, Param("key", "str"), Param("regex", "str")),
+        _with_deadline(t.filter_keyvals_regex),
+    ),
+    QueryFunction(
+        "filter_period_intersect", (EVENTS, Param("filter_events", "events")), _plain(t.filter_period_intersect)
+    ),
+    QueryFunction("period_union", (Param("events1", "events"), Param("events2", "events")), _plain(t.period_union)),
+    QueryFunction(
+        "union_no_overlap", (Param("events1", "events"), Param("events2", "events")), _plain(t.union_no_overlap)
+    ),
+    QueryFunction("flood", (EVENTS, Param("pulsetime", "number", optional=True)), _flood),
+    QueryFunction("merge_events_by_keys", (EVENTS, Param("keys", "list")), _merge_events_by_keys),
+    QueryFunction("chunk_events_by_key", (EVENTS, Param("key", "str")), _plain(t.chunk_events_by_key)),
+    QueryFunction("sort_by_duration", (EVENTS,), _plain(t.sort_by_duration)),
+    QueryFunction("sort_by_timestamp", (EVENTS,), _plain(t.sort_by_timestamp)),
+    QueryFunction("limit_events", (EVENTS, Param("count", "int")), _limit_events),
+    QueryFunction("sum_durations", (EVENTS,), _plain(t.sum_durations)),
+    QueryFunction(
+        "concat", (Param("list1", "list"), Param("list2", "list", optional=True)), _plain(t.concat), variadic=True
+    ),
+    QueryFunction("split_url_events", (EVENTS,), _plain(t.split_url_events)),
+    QueryFunction(
+        "simplify_window_titles", (EVENTS, Param("key", "str", optional=True)), _plain(t.simplify_window_titles)
+    ),
+    QueryFunction(
+        "merge_subwatcher_fields",
+        (
+            Param("base_events", "events"),
+            Param("sub_events", "events"),
+            Param("keys", "list"),
+            Param("conflict", "str", optional=True),
+        ),
+        _merge_subwatcher_fields,
+    ),
+    QueryFunction("categorize", (EVENTS, Param("classes", "list")), _with_deadline(t.categorize)),
+    QueryFunction("tag", (EVENTS, Param("classes", "list")), _with_deadline(t.tag)),
+)

@@ -1,0 +1,97 @@
+"""Grouping, ordering and totals."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any
+
+from activitywatch.core.models import Event
+from activitywatch.transforms.filters import json_key
+
+_MISSING = object()
+
+
+def merge_events_by_keys(events: Sequence[Event], keys: Sequence[str]) -> list[Event]:
+    """One event per distinct combination of `data[key]` values, with the summed duration.
+
+    Each result starts when the first event of its group does and carries only the key fields that
+    the group has. Groups come in the order of their first event. With no keys, the events as given.
+    """
+    if not keys:
+        return list(events)
+    groups: dict[Any, list[Any]] = {}
+    if len(keys) == 1:
+        (key,) = keys
+        for event in events:
+            value = event.data.get(key, _MISSING)
+            try:
+                group = groups.get(value)
+            except TypeError:  # a list or object value
+                value = json_key(value)
+                group = groups.get(value)
+            if group is None:
+                data = {} if value is _MISSING else {key: event.data[key]}
+                groups[value] = [event.timestamp, event.duration, data]
+            else:
+                group[1] += event.duration
+    else:
+        for event in events:
+            fields = event.data
+            composite = tuple(fields.get(k, _MISSING) for k in keys)
+            try:
+                group = groups.get(composite)
+            except TypeError:
+                composite = tuple(json_key(v) if v is not _MISSING else v for v in composite)
+                group = groups.get(composite)
+            if group is None:
+                groups[composite] = [event.timestamp, event.duration, {k: fields[k] for k in keys if k in fields}]
+            else:
+                group[1] += event.duration
+    return [Event(start, duration, data) for start, duration, data in groups.values()]
+
+
+def chunk_events_by_key(events: Sequence[Event], key: str) -> list[Event]:
+    """Neighbouring events (in the given order) with the same `data[key]` joined into one event that
+    starts with the first and lasts their summed duration; events without the key are left out."""
+    out: list[list[Any]] = []
+    last: Any = _MISSING
+    for event in events:
+        value = event.data.get(key, _MISSING)
+        if value is _MISSING:
+            continue
+        if out and value == last:
+            out[-1][1] += event.duration
+        else:
+            out.append([event.timestamp, event.duration, {key: value}])
+            last = value
+    return [Event(start, duration, data) for start, duration, data in out]
+
+
+def sort_by_duration(events: Sequence[Event]) -> list[Event]:
+    """Longest first (stable)."""
+    return sorted(events, key=lambda e: e.duration, reverse=True)
+
+
+def sort_by_timestamp(events: Sequence[Event]) -> list[Event]:
+    """Earliest first (stable)."""
+    return sorted(events, key=lambda e: e.timestamp)
+
+
+def limit_events(events: Sequence[Event], count: int) -> list[Event]:
+    """The first `count` events."""
+    if count < 0:
+        raise ValueError(f"the count must not be negative, got {count}")
+    return list(events[:count])
+
+
+def sum_durations(events: Sequence[Event]) -> float:
+    """The total duration in seconds."""
+    return sum(e.duration for e in events) / 1e9
+
+
+def concat(*lists: Sequence[Any]) -> list[Any]:
+    """The lists one after another."""
+    out: list[Any] = []
+    for items in lists:
+        out.extend(items)
+    return out
