@@ -30,8 +30,7 @@ EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 T0 = datetime(2024, 5, 1, 10, 0, 0, tzinfo=UTC)
 QUEUE_TIMEOUT = 15.0
 
-# Every public method of ActivityWatchClient 0.5.15 and the test(s) that drive it. `query` is left out on
-# purpose: our server does not implement /api/0/query/ yet.
+# Every public method of ActivityWatchClient 0.5.15 and the test(s) that drive it.
 COVERED = {
     "get_info": "test_get_info",
     "get_buckets": "test_create_bucket_twice_and_get_buckets",
@@ -53,8 +52,9 @@ COVERED = {
     "connect": "test_queued_heartbeats_persist_across_client_instances",
     "disconnect": "test_queued_heartbeats_persist_across_client_instances",
     "wait_for_start": "test_wait_for_start",
+    "query": "test_query_canonical_time_per_app",
 }
-NOT_TESTED = {"query"}
+NOT_TESTED: set[str] = set()
 
 
 # ---------------------------------------------------------------------------------------------- helpers
@@ -382,6 +382,38 @@ def test_get_eventcount(make_client: ClientFactory, live_server: LiveServer) -> 
     assert client.get_eventcount("b", start=T0 + timedelta(seconds=55)) == 1
     assert client.get_eventcount("b", start=T0 + timedelta(seconds=56)) == 0
     assert client.get_eventcount("b", end=T0) == 1
+
+
+def test_query_canonical_time_per_app(make_client: ClientFactory, live_server: LiveServer) -> None:
+    """aw-client's query(): the docs' canonical query, two timeperiods (one in another zone), and its cache flag."""
+    client = make_client()
+    client.create_bucket("win", "currentwindow")
+    client.create_bucket("afk", "afkstatus")
+    apps = ["Editor", "Browser", "Editor", "Terminal", "Editor"]
+    client.insert_events("win", [aw_event(T0 + timedelta(minutes=i), 60, app=a) for i, a in enumerate(apps)])
+    client.insert_events(
+        "afk",
+        [
+            aw_event(T0, 150, status="not-afk"),
+            aw_event(T0 + timedelta(seconds=150), 90, status="afk"),
+            aw_event(T0 + timedelta(seconds=240), 60, status="not-afk"),
+        ],
+    )
+    query = "\n".join(
+        [
+            'afk = query_bucket("afk");',
+            'win = query_bucket("win");',
+            'not_afk = filter_keyvals(afk, "status", ["not-afk"]);',
+            "win = filter_period_intersect(win, not_afk);",
+            'RETURN = sort_by_duration(merge_events_by_keys(win, ["app"]));',
+        ]
+    )
+    later = timezone(timedelta(hours=5, minutes=30))
+    periods = [(T0, T0 + timedelta(hours=1)), ((T0 + timedelta(minutes=4)).astimezone(later), T0 + timedelta(hours=1))]
+    first, second = client.query(query, periods, name="per-app", cache=True)
+    # not-afk [0, 150] and [240, 300] s: Editor 60 + 30 + 60, Browser 60, Terminal [180, 240] none.
+    assert [(e["data"]["app"], e["duration"]) for e in first] == [("Editor", 150.0), ("Browser", 60.0)]
+    assert [(e["data"]["app"], e["duration"]) for e in second] == [("Editor", 60.0)]
 
 
 # ---------------------------------------------------------------------------------------------- heartbeats

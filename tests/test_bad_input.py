@@ -507,6 +507,74 @@ def query_cases() -> Iterator[Case]:
         )
 
 
+QUERY_PERIOD = b'"2024-05-01T00:00:00Z/2024-05-02T00:00:00Z"'
+
+
+def query_body(query: bytes, periods: bytes = b"[" + QUERY_PERIOD + b"]") -> bytes:
+    return b'{"query":' + query + b',"timeperiods":' + periods + b"}"
+
+
+def query_endpoint_cases() -> Iterator[Case]:
+    """POST /api/0/query/: malformed documents, bad programs and periods, hostile sizes."""
+    path = "/api/0/query/"
+    ok = query_body(b'["RETURN = 1;"]')
+    rows: list[tuple[str, int, str, Content]] = [
+        ("empty body", 400, "empty", b""),
+        ("truncated JSON", 400, "not valid JSON", b'{"query": '),
+        ("NaN document", 400, "not valid JSON", b"NaN"),
+        ("body nested 50000 deep", 400, "not valid JSON", nested(50_000, "array")),
+        ("duplicate query key", 422, "duplicate", b'{"query":["RETURN = 1;"],"query":["x"],"timeperiods":[]}'),
+        ("body is an array", 400, "query", b"[]"),
+        ("query missing", 400, "query", b'{"timeperiods":[]}'),
+        ("query is a number", 400, "query", query_body(b"5")),
+        ("query has a number line", 400, "query", query_body(b'["RETURN = 1;", 5]')),
+        ("timeperiods missing", 400, "timeperiods", b'{"query":["RETURN = 1;"]}'),
+        ("timeperiods a string", 400, "timeperiods", query_body(b'["RETURN = 1;"]', QUERY_PERIOD)),
+        ("timeperiod without slash", 400, "timeperiod", query_body(b'["RETURN = 1;"]', b'["2024-05-01T00:00:00Z"]')),
+        ("timeperiod two slashes", 400, "timeperiod", query_body(b'["RETURN = 1;"]', b'["a/b/c"]')),
+        (
+            "timeperiod reversed",
+            400,
+            "before",
+            query_body(b'["RETURN = 1;"]', b'["2024-05-02T00:00:00Z/2024-05-01T00:00:00Z"]'),
+        ),
+        (
+            "timeperiod year 9999",
+            400,
+            "supported range",
+            query_body(b'["RETURN = 1;"]', b'["9999-01-01T00:00:00Z/9999-01-02T00:00:00Z"]'),
+        ),
+        ("timeperiod a number", 400, "timeperiod", query_body(b'["RETURN = 1;"]', b"[5]")),
+        (
+            "5000 timeperiods",
+            400,
+            "at most",
+            query_body(b'["RETURN = 1;"]', b"[" + b",".join([QUERY_PERIOD] * 5000) + b"]"),
+        ),
+        ("syntax error", 400, "line 1, column", query_body(b'["RETURN = = 1;"]')),
+        ("no RETURN", 400, "RETURN", query_body(b'["x = 1;"]')),
+        ("unknown bucket", 400, "'no-such-bucket'", query_body(rb'["RETURN = query_bucket(\"no-such-bucket\");"]')),
+        ("unknown function", 400, "rm_rf", query_body(b'["RETURN = rm_rf();"]')),
+        ("bad regex", 400, "regular expression", query_body(rb'["RETURN = filter_keyvals_regex([], \"a\", \"[\");"]')),
+        (
+            "nested 50000 deep",
+            400,
+            "nested",
+            query_body(b'["RETURN = ' + b"(" * 50_000 + b"1" + b")" * 50_000 + b';"]'),
+        ),
+        ("5000-digit integer", 400, "too large", query_body(b'["RETURN = ' + b"9" * 5000 + b';"]')),
+        ("list doubled 40 times", 400, "steps", query_body(b'["x = [1];' + b"x = x + x;" * 40 + b'RETURN = x;"]')),
+        ("2 MB program", 400, "longer than", query_body(b'["RETURN = 1;' + b" " * 2_000_000 + b'"]')),
+    ]
+    for what, status, match, content in rows:
+        yield Case(f"query | {what}", "POST", path, status, match, content)
+    yield Case(
+        "query | Content-Type text/plain", "POST", path, 415, "application/json", ok, (("Content-Type", "text/plain"),)
+    )
+    big = streamed(b'{"query":["RETURN = 1;"],"timeperiods":[],"x":%s}', 30 * MIB)
+    yield Case("query | 30 MiB chunked", "POST", path, 413, "16 MiB", big)
+
+
 def route_cases() -> Iterator[Case]:
     """Wrong methods, unknown routes, conflicts and a bad Host."""
     paths = [
@@ -563,7 +631,16 @@ def route_cases() -> Iterator[Case]:
                    headers=(("Host", "127.0.0.1.evil.com"),))  # fmt: skip
 
 
-CASES = [*body_cases(), *event_cases(), *bucket_cases(), *import_cases(), *path_cases(), *query_cases(), *route_cases()]
+CASES = [
+    *body_cases(),
+    *event_cases(),
+    *bucket_cases(),
+    *import_cases(),
+    *path_cases(),
+    *query_cases(),
+    *query_endpoint_cases(),
+    *route_cases(),
+]
 CASE_BY_NAME = {c.name: c for c in CASES}
 assert len(CASE_BY_NAME) == len(CASES), sorted(n for n in CASE_BY_NAME if [c.name for c in CASES].count(n) > 1)
 

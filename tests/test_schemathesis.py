@@ -31,7 +31,7 @@ MAX_REPORTED = 40
 EXAMPLES_PER_PROBLEM = 3
 JSON = {"Content-Type": "application/json"}
 
-# The endpoints of compat §1.2 this server implements (not yet: /api/0/query/, /pages/, the web UI).
+# The endpoints of compat §1.2 this server implements (not yet: /pages/, the web UI).
 DOCUMENTED = {
     "GET /api/0/info",
     "GET /api/0/log",
@@ -49,6 +49,7 @@ DOCUMENTED = {
     "GET /api/0/buckets/{bucket_id}/export",
     "GET /api/0/export",
     "POST /api/0/import",
+    "POST /api/0/query/",
     "GET /api/0/settings",
     "GET /api/0/settings/{key}",
     "POST /api/0/settings/{key}",

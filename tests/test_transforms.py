@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import copy
 import datetime as dt
+from itertools import pairwise
 from typing import Any
 
 import aw_core.models
@@ -153,7 +154,7 @@ def test_flood_matches_aw_core(events: list[Event], pulsetime: int) -> None:
 @settings(max_examples=200, deadline=None)
 def test_flood_never_double_counts(events: list[Event]) -> None:
     flooded = t.flood(events)
-    assert all(a.end <= b.timestamp for a, b in zip(flooded, flooded[1:], strict=False))
+    assert all(a.end <= b.timestamp for a, b in pairwise(flooded))
     assert all(e.duration > 0 for e in flooded)
 
 
@@ -249,7 +250,7 @@ def test_filters_match_aw_core(events: list[Event], app: str, apps: list[str]) -
 
 def test_backtracking_regex_stops_at_the_deadline() -> None:
     events = [ev(0, 1, {"t": "a" * 5000 + "b"})]
-    with pytest.raises(RegexTimeout, match="took too long|ran for more than"):
+    with pytest.raises(RegexTimeout, match=r"took too long|ran for more than"):
         t.filter_keyvals_regex(events, "t", "(a|aa)+$", deadline=Deadline(0.2))
 
 

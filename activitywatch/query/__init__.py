@@ -13,8 +13,8 @@ from activitywatch.query.errors import (
     QueryInterpretException,
     QueryParseException,
 )
-from activitywatch.query.functions import BUILTINS, BucketSource, CallContext, EventList, Period, QueryFunction
-from activitywatch.query.interpreter import Budget, Interpreter, namespace_for
+from activitywatch.query.functions import BUILTINS, BucketSource, Budget, CallContext, EventList, Period, QueryFunction
+from activitywatch.query.interpreter import Interpreter, namespace_for
 from activitywatch.query.parser import parse
 from activitywatch.query.transform_functions import TRANSFORMS
 from activitywatch.transforms.regexes import Deadline
@@ -71,6 +71,6 @@ def run_query(
     deadline = Deadline(REGEX_SECONDS)
     results = []
     for period in periods:
-        interpreter = Interpreter(functions, CallContext(buckets, period, deadline), budget)
+        interpreter = Interpreter(functions, CallContext(buckets, period, deadline, budget))
         results.append(interpreter.run(program, namespace_for(period, name)))
     return results

@@ -4,12 +4,12 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any, Protocol
 
 from activitywatch.core.errors import InvalidInput, NotFound
 from activitywatch.core.models import Event
-from activitywatch.query.errors import QueryError, QueryFunctionException
+from activitywatch.query.errors import QueryError, QueryFunctionException, QueryInterpretException
 from activitywatch.transforms.regexes import UNLIMITED, Deadline
 
 log = logging.getLogger(__name__)
@@ -40,6 +40,23 @@ class Period:
     text: str
 
 
+MAX_STEPS = 2_000_000
+
+
+class Budget:
+    """Steps left for one request: one per evaluated node, plus one per item of every list or string a
+    query builds, so neither time nor memory is unbounded."""
+
+    def __init__(self, steps: int = MAX_STEPS) -> None:
+        self.left = steps
+
+    def spend(self, steps: int, where: str) -> None:
+        """Take steps; QueryInterpretException when there are not enough left."""
+        self.left -= steps
+        if self.left < 0:
+            raise QueryInterpretException(f"The query takes more than {MAX_STEPS:,} steps (stopped {where})")
+
+
 @dataclass(frozen=True)
 class CallContext:
     """What a function may use besides its arguments."""
@@ -47,6 +64,7 @@ class CallContext:
     buckets: BucketSource
     period: Period
     deadline: Deadline = UNLIMITED
+    budget: Budget = field(default_factory=Budget)
 
 
 class EventList(list[Event]):

@@ -2,12 +2,15 @@
 
 Semantics follow aw-server-rust where the dialects differ: `+` adds numbers and joins lists or strings;
 `- * / %` take numbers (`/` and `%` by zero are errors); `==` compares values of the same type (other
-pairs are an error); `if` needs a boolean. The result is the value of RETURN. Every evaluated node
-costs one step of a budget shared by all periods of a request, so no query runs unbounded.
+pairs are an error); `if` needs a boolean. The result is the value of RETURN. Every evaluated node,
+and every item of a list or string the query builds, costs a step of a budget shared by all periods
+of a request, so no query runs unbounded in time or memory. Numbers stay in the range of the
+reference servers' f64: integers past 2**63 become floats, and an infinite result is an error.
 """
 
 from __future__ import annotations
 
+import math
 from collections.abc import Mapping, Sequence
 from typing import Any
 
@@ -15,23 +18,6 @@ from activitywatch.core.timestamps import format_timestamp
 from activitywatch.query.errors import QueryInterpretException
 from activitywatch.query.functions import CallContext, EventList, Period, QueryFunction, describe
 from activitywatch.query.parser import Assign, Binary, Call, DictExpr, If, ListExpr, Literal, Name, Node
-
-MAX_STEPS = 2_000_000
-
-
-class Budget:
-    """Steps left for one request."""
-
-    def __init__(self, steps: int = MAX_STEPS) -> None:
-        self.left = steps
-
-    def spend(self, node: Node) -> None:
-        """Take one step; QueryInterpretException when none are left."""
-        self.left -= 1
-        if self.left < 0:
-            raise QueryInterpretException(
-                f"The query takes more than {MAX_STEPS:,} steps (stopped at line {node.line}, column {node.column})"
-            )
 
 
 def _where(node: Node) -> str:
@@ -51,10 +37,10 @@ def _same_kind(a: Any, b: Any) -> bool:
 class Interpreter:
     """Evaluates statements against a namespace of variables and the function table."""
 
-    def __init__(self, functions: Mapping[str, QueryFunction], context: CallContext, budget: Budget) -> None:
+    def __init__(self, functions: Mapping[str, QueryFunction], context: CallContext) -> None:
         self.functions = functions
         self.context = context
-        self.budget = budget
+        self.budget = context.budget
 
     def run(self, program: Sequence[Node], namespace: dict[str, Any]) -> Any:
         """Execute the statements; the value of RETURN."""
@@ -88,7 +74,7 @@ class Interpreter:
 
     def eval(self, node: Node, env: dict[str, Any]) -> Any:
         """The value of an expression."""
-        self.budget.spend(node)
+        self.budget.spend(1, _where(node))
         if isinstance(node, Literal):
             return node.value
         if isinstance(node, Name):
@@ -103,13 +89,25 @@ class Interpreter:
                 if function is None:
                     raise QueryInterpretException(f"Unknown function '{node.name}' {_where(node)}")
                 raise QueryInterpretException(f"'{node.name}' is {describe(function)}, not a function {_where(node)}")
-            return function(self.context, [self.eval(arg, env) for arg in node.args])
+            result = function(self.context, [self.eval(arg, env) for arg in node.args])
+            if isinstance(result, list):
+                self.budget.spend(len(result), _where(node))
+            return result
         if isinstance(node, ListExpr):
             return [self.eval(item, env) for item in node.items]
         if isinstance(node, DictExpr):
             return {key: self.eval(value, env) for key, value in node.items}
         if isinstance(node, Binary):
-            return self.binary(node, self.eval(node.left, env), self.eval(node.right, env))
+            # `a + b + c` is a left-leaning chain: walk it with a loop, not recursion, however long it is.
+            chain = []
+            while isinstance(node, Binary):
+                chain.append(node)
+                node = node.left
+                self.budget.spend(1, _where(node))
+            value = self.eval(node, env)
+            for link in reversed(chain):
+                value = self.binary(link, value, self.eval(link.right, env))
+            return value
         raise AssertionError(f"unknown node {node!r}")
 
     def binary(self, node: Binary, left: Any, right: Any) -> Any:
@@ -123,23 +121,37 @@ class Interpreter:
             return bool(left == right)
         if op == "+":
             if _number(left) and _number(right):
-                return left + right
+                return _checked(left + right, node)
             if isinstance(left, str) and isinstance(right, str):
+                self.budget.spend(len(left) + len(right), _where(node))
                 return left + right
             if isinstance(left, list) and isinstance(right, list):
+                self.budget.spend(len(left) + len(right), _where(node))
                 joined = [*left, *right]
                 return EventList(joined) if isinstance(left, EventList) and isinstance(right, EventList) else joined
         elif _number(left) and _number(right):
             if op == "-":
-                return left - right
+                return _checked(left - right, node)
             if op == "*":
-                return left * right
+                return _checked(left * right, node)
             if right == 0:
                 raise QueryInterpretException(f"Division by zero {_where(node)}")
-            if op == "/":
-                return left / right
-            return left % right
+            try:
+                return _checked(left / right if op == "/" else left % right, node)
+            except OverflowError:
+                raise QueryInterpretException(f"The result of {op} is too large {_where(node)}") from None
         raise QueryInterpretException(f"Cannot apply {op} to {describe(left)} and {describe(right)} {_where(node)}")
+
+
+def _checked(value: float, node: Node) -> float:
+    """A number in the reference servers' range: big integers as floats, never infinite or NaN."""
+    if isinstance(value, int):
+        if -(2**63) <= value <= 2**63:
+            return value
+        value = float(value)
+    if not math.isfinite(value):
+        raise QueryInterpretException(f"The result is too large {_where(node)}")
+    return value
 
 
 def namespace_for(period: Period, name: str) -> dict[str, Any]:

@@ -12,6 +12,7 @@ from dataclasses import dataclass
 
 from activitywatch.query.errors import QueryParseException
 
+MAX_INT_DIGITS = 18  # beyond this the reference servers' numbers (f64) are not exact anyway
 MAX_QUERY_CHARS = 1_000_000
 
 KEYWORDS = frozenset({"if", "elif", "else", "return", "true", "false", "True", "False"})
@@ -71,7 +72,10 @@ def tokenize(source: str) -> list[Token]:
         text = m.group()
         column = offset - line_start + 1
         if kind == "number":
-            value: object = float(text) if ("." in text or "e" in text or "E" in text) else int(text)
+            is_float = "." in text or "e" in text or "E" in text
+            if not is_float and len(text) > MAX_INT_DIGITS:
+                raise QueryParseException(f"The number {text[:30]}... at line {line}, column {column} is too large")
+            value: object = float(text) if is_float else int(text)
             if isinstance(value, float) and value in (float("inf"), float("-inf")):
                 raise QueryParseException(f"The number {text[:30]} at line {line}, column {column} is too large")
             tokens.append(Token("number", text, line, column, value))

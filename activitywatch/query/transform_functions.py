@@ -50,6 +50,11 @@ def _merge_subwatcher_fields(context: CallContext, base: Any, sub: Any, keys: An
     return t.merge_subwatcher_fields(base, sub, keys, conflict)
 
 
+def _concat(context: CallContext, *lists: Any) -> Any:
+    context.budget.spend(sum(len(items) for items in lists), "in concat()")
+    return t.concat(*lists)
+
+
 def _flood(context: CallContext, events: Any, pulsetime: float = 5) -> Any:
     if pulsetime < 0:
         raise QueryFunctionException(f"flood(): argument 2 (pulsetime) must not be negative, got {pulsetime}")
@@ -84,9 +89,7 @@ TRANSFORMS: tuple[QueryFunction, ...] = (
     QueryFunction("sort_by_timestamp", (EVENTS,), _plain(t.sort_by_timestamp)),
     QueryFunction("limit_events", (EVENTS, Param("count", "int")), _limit_events),
     QueryFunction("sum_durations", (EVENTS,), _plain(t.sum_durations)),
-    QueryFunction(
-        "concat", (Param("list1", "list"), Param("list2", "list", optional=True)), _plain(t.concat), variadic=True
-    ),
+    QueryFunction("concat", (Param("list1", "list"), Param("list2", "list", optional=True)), _concat, variadic=True),
     QueryFunction("split_url_events", (EVENTS,), _plain(t.split_url_events)),
     QueryFunction(
         "simplify_window_titles", (EVENTS, Param("key", "str", optional=True)), _plain(t.simplify_window_titles)
