@@ -280,7 +280,9 @@ def test_merge_events_by_keys_matches_aw_core(events: list[Event], keys: list[st
     assert ours(t.merge_events_by_keys(events, keys)) == theirs(aw_transform.merge_events_by_keys(aw(events), keys))
 
 
-@given(event_lists())
+# aw-core measures each gap against the last event of the whole list (a slip): in time order that gap is
+# never positive, so it joins every neighbour with the same value, as we do in any order.
+@given(sorted_disjoint())
 @settings(max_examples=100, deadline=None)
 def test_chunk_events_by_key_matches_aw_core(events: list[Event]) -> None:
     expected = [(e[0], e[1], {"app": e[2]["app"]}) for e in theirs(aw_transform.chunk_events_by_key(aw(events), "app"))]

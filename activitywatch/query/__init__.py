@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from typing import Any
 
 from activitywatch.core.errors import InvalidInput
@@ -29,6 +29,7 @@ __all__ = [
     "QueryParseException",
     "function_table",
     "parse_timeperiod",
+    "run_periods",
     "run_query",
 ]
 
@@ -64,13 +65,27 @@ def run_query(
     name: str = "",
 ) -> list[Any]:
     """Parse the query once and run it for each period; one result per period, in order."""
+    return list(run_periods(source, periods, lambda period: buckets, functions, name))
+
+
+def run_periods(
+    source: str,
+    periods: Sequence[Period],
+    buckets_for: Callable[[Period], BucketSource],
+    functions: Mapping[str, QueryFunction],
+    name: str = "",
+) -> Iterator[Any]:
+    """Parse the query once (before the first result), then yield its result for each period, reading
+    events from `buckets_for(period)`; the step budget and regex deadline cover all periods together."""
     if len(periods) > MAX_TIMEPERIODS:
         raise QueryParseException(f"A query may have at most {MAX_TIMEPERIODS} timeperiods, got {len(periods)}")
     program = parse(source)
     budget = Budget()
     deadline = Deadline(REGEX_SECONDS)
-    results = []
-    for period in periods:
-        interpreter = Interpreter(functions, CallContext(buckets, period, deadline, budget))
-        results.append(interpreter.run(program, namespace_for(period, name)))
-    return results
+
+    def results() -> Iterator[Any]:
+        for period in periods:
+            interpreter = Interpreter(functions, CallContext(buckets_for(period), period, deadline, budget))
+            yield interpreter.run(program, namespace_for(period, name))
+
+    return results()

@@ -88,6 +88,7 @@ class QueryFunction:
     params: tuple[Param, ...]
     impl: Callable[..., Any]
     variadic: bool = False
+    returns_events: bool = False  # the result is always a list of events (no need to check each item)
 
     def __call__(self, context: CallContext, args: Sequence[Any]) -> Any:
         """Check the arguments against the specs, then run."""
@@ -108,7 +109,11 @@ class QueryFunction:
             raise QueryFunctionException(f"{self.name}(): {exc.message}") from None
         except (ValueError, TypeError, KeyError) as exc:  # known failures of transforms on odd input
             raise QueryFunctionException(f"{self.name}() failed: {exc}") from None
-        if isinstance(result, list) and not isinstance(result, EventList) and _all_events(result):
+        if (
+            isinstance(result, list)
+            and not isinstance(result, EventList)
+            and (self.returns_events or _all_events(result))
+        ):
             return EventList(result)
         return result
 
@@ -225,7 +230,7 @@ def _print(context: CallContext, *values: Any) -> None:
 
 
 BUILTINS: tuple[QueryFunction, ...] = (
-    QueryFunction("query_bucket", (Param("bucket_id", "str"),), _query_bucket),
+    QueryFunction("query_bucket", (Param("bucket_id", "str"),), _query_bucket, returns_events=True),
     QueryFunction("query_bucket_eventcount", (Param("bucket_id", "str"),), _query_bucket_eventcount),
     QueryFunction("query_bucket_names", (), _query_bucket_names),
     QueryFunction("find_bucket", (Param("filter", "str"), Param("hostname", "str", optional=True)), _find_bucket),

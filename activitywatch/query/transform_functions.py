@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Callable, Sequence
 from typing import Any
 
@@ -67,7 +68,7 @@ def _limit_events(context: CallContext, events: Any, count: int) -> Any:
     return t.limit_events(events, count)
 
 
-TRANSFORMS: tuple[QueryFunction, ...] = (
+_TRANSFORMS: tuple[QueryFunction, ...] = (
     QueryFunction("filter_keyvals", (EVENTS, Param("key", "str"), Param("vals", "list")), _plain(t.filter_keyvals)),
     QueryFunction("exclude_keyvals", (EVENTS, Param("key", "str"), Param("vals", "list")), _plain(t.exclude_keyvals)),
     QueryFunction(
@@ -106,4 +107,30 @@ TRANSFORMS: tuple[QueryFunction, ...] = (
     ),
     QueryFunction("categorize", (EVENTS, Param("classes", "list")), _with_deadline(t.categorize)),
     QueryFunction("tag", (EVENTS, Param("classes", "list")), _with_deadline(t.tag)),
+)
+
+
+RETURN_EVENTS = frozenset(
+    {
+        "filter_keyvals",
+        "exclude_keyvals",
+        "filter_keyvals_regex",
+        "filter_period_intersect",
+        "period_union",
+        "union_no_overlap",
+        "flood",
+        "merge_events_by_keys",
+        "chunk_events_by_key",
+        "sort_by_duration",
+        "sort_by_timestamp",
+        "limit_events",
+        "split_url_events",
+        "simplify_window_titles",
+        "merge_subwatcher_fields",
+        "categorize",
+        "tag",
+    }
+)
+TRANSFORMS: tuple[QueryFunction, ...] = tuple(
+    dataclasses.replace(f, returns_events=f.name in RETURN_EVENTS) for f in _TRANSFORMS
 )

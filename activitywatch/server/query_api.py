@@ -5,18 +5,20 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
+import orjson
 from starlette.requests import Request
 from starlette.responses import Response
 
+from activitywatch.core.allocation import collector_paused
 from activitywatch.core.models import Event
 from activitywatch.core.wire import event_to_wire
-from activitywatch.query import Period, QueryParseException, parse_timeperiod, run_query
+from activitywatch.query import Period, QueryParseException, parse_timeperiod, run_periods
+from activitywatch.query.cache import Entry, RecordingSource, ResultCache
 from activitywatch.query.functions import QueryFunction
 from activitywatch.server.dispatch import StoreCalls
 from activitywatch.server.inputs import read_json
 from activitywatch.server.operations import Operation, Param, Reply, json_body
 from activitywatch.server.options import ServerOptions
-from activitywatch.server.responses import json_response
 from activitywatch.store import Store
 
 
@@ -72,17 +74,40 @@ QUERY_BODY: dict[str, Any] = {
 
 
 class QueryApi:
-    """The query endpoint over one store."""
+    """The query endpoint over one store, with a cache of results per (query, timeperiod, name)."""
 
     def __init__(self, calls: StoreCalls, options: ServerOptions, functions: Mapping[str, QueryFunction]) -> None:
         self.calls = calls
         self.store = calls.store
         self.options = options
         self.functions = dict(functions)
+        self.cache = ResultCache()
 
-    def _run(self, source: str, periods: list[Period], name: str) -> list[Any]:
-        results = run_query(source, periods, StoreBuckets(self.store), self.functions, name)
-        return [to_wire(result) for result in results]
+    def _run(self, source: str, periods: list[Period], name: str) -> bytes:
+        """The encoded JSON array of results: cached ones where still valid, the others computed."""
+        keys = [(source, period.text, name) for period in periods]
+        encoded = self.cache.valid(keys, self.store)
+        missing = [period for period, key in zip(periods, keys, strict=True) if key not in encoded]
+        if missing or not periods:
+            seq, generation = self.store.change_token()  # before reading: later changes invalidate
+            shared = StoreBuckets(self.store)
+            recorders: list[RecordingSource] = []
+
+            def recording(period: Period) -> RecordingSource:
+                recorders.append(RecordingSource(shared))
+                return recorders[-1]
+
+            results = run_periods(source, missing, recording, self.functions, name)
+            with collector_paused():
+                computed = [
+                    (period, to_wire(result), recorders[-1].reads)
+                    for period, result in zip(missing, results, strict=True)
+                ]
+            for period, wire, reads in computed:
+                key = (source, period.text, name)
+                encoded[key] = orjson.dumps(wire)
+                self.cache.put(key, Entry(seq, generation, tuple(reads), encoded[key]))
+        return b"[" + b",".join(encoded[key] for key in keys) + b"]"
 
     async def query(self, request: Request) -> Response:
         """Run a query for each timeperiod."""
@@ -101,7 +126,8 @@ class QueryApi:
             raise QueryParseException("'timeperiods' must be a list of '<start>/<end>' strings")
         periods = [parse_timeperiod(text) for text in raw_periods]
         name = request.query_params.get("name", "")
-        return json_response(await self.calls.slow(self._run, source, periods, name))
+        body = await self.calls.slow(self._run, source, periods, name)
+        return Response(body, media_type="application/json")
 
     def operations(self) -> list[Operation]:
         """This module's part of the route table."""

@@ -76,13 +76,15 @@ def parse_classes(classes: Sequence[Any], what: str) -> list[tuple[Any, Rule]]:
 def _relabel(events: Sequence[Event], field: str, label_for: Any) -> list[Event]:
     """Events with `data[field]` set by `label_for(data)`, computed once per distinct data object."""
     done: dict[int, dict[str, Any]] = {}
-    out = []
+    out: list[Event] = []
+    append = out.append
+    new = tuple.__new__
     for event in events:
-        data = event.data
-        new = done.get(id(data))
-        if new is None:
-            new = done[id(data)] = {**data, field: label_for(data)}
-        out.append(Event(event.timestamp, event.duration, new, event.id))
+        data = event[2]
+        relabeled = done.get(id(data))
+        if relabeled is None:
+            relabeled = done[id(data)] = {**data, field: label_for(data)}
+        append(new(Event, (event[0], event[1], relabeled, event[3])))
     return out
 
 

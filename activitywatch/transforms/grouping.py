@@ -11,6 +11,15 @@ from activitywatch.transforms.filters import json_key
 _MISSING = object()
 
 
+def _hashable(value: Any) -> Any:
+    """`value` as a dict key: lists by their items, objects by their JSON text."""
+    if isinstance(value, list):
+        return ("list", tuple(_hashable(v) for v in value))
+    if isinstance(value, dict):
+        return json_key(value)
+    return value
+
+
 def merge_events_by_keys(events: Sequence[Event], keys: Sequence[str]) -> list[Event]:
     """One event per distinct combination of `data[key]` values, with the summed duration.
 
@@ -20,33 +29,17 @@ def merge_events_by_keys(events: Sequence[Event], keys: Sequence[str]) -> list[E
     if not keys:
         return list(events)
     groups: dict[Any, list[Any]] = {}
-    if len(keys) == 1:
-        (key,) = keys
-        for event in events:
-            value = event.data.get(key, _MISSING)
-            try:
-                group = groups.get(value)
-            except TypeError:  # a list or object value
-                value = json_key(value)
-                group = groups.get(value)
-            if group is None:
-                data = {} if value is _MISSING else {key: event.data[key]}
-                groups[value] = [event.timestamp, event.duration, data]
-            else:
-                group[1] += event.duration
-    else:
-        for event in events:
-            fields = event.data
-            composite = tuple(fields.get(k, _MISSING) for k in keys)
-            try:
-                group = groups.get(composite)
-            except TypeError:
-                composite = tuple(json_key(v) if v is not _MISSING else v for v in composite)
-                group = groups.get(composite)
-            if group is None:
-                groups[composite] = [event.timestamp, event.duration, {k: fields[k] for k in keys if k in fields}]
-            else:
-                group[1] += event.duration
+    key_of: dict[int, Any] = {}  # id(data) -> group key: events share data objects, so compute once each
+    for event in events:
+        data = event[2]
+        group_key = key_of.get(id(data))
+        if group_key is None:
+            group_key = key_of[id(data)] = tuple(_hashable(data.get(k, _MISSING)) for k in keys)
+        group = groups.get(group_key)
+        if group is None:
+            groups[group_key] = [event[0], event[1], {k: data[k] for k in keys if k in data}]
+        else:
+            group[1] += event[1]
     return [Event(start, duration, data) for start, duration, data in groups.values()]
 
 

@@ -7,9 +7,7 @@ events at the end; inputs are never changed. Times are integer nanoseconds.
 from __future__ import annotations
 
 from collections.abc import Sequence
-from itertools import pairwise
 from operator import itemgetter
-from typing import Any
 
 from activitywatch.core.models import Event
 
@@ -17,10 +15,7 @@ SECOND = 1_000_000_000
 NEGATIVE_GAP_TRIM = 100_000_000  # overlaps shorter than 0.1 s between different data are flooded over
 
 _by_time = itemgetter(0)
-
-
-def _rows(events: Sequence[Event]) -> list[list[Any]]:
-    return [[e.timestamp, e.duration, e.data, e.id] for e in events]
+_by_time_and_duration = itemgetter(0, 1)
 
 
 def flood(events: Sequence[Event], pulsetime: float = 5) -> list[Event]:
@@ -31,48 +26,69 @@ def flood(events: Sequence[Event], pulsetime: float = 5) -> list[Event]:
     at the end, the later event wins, so no time is counted twice. Zero-length results are dropped.
     """
     pulse = round(pulsetime * SECOND)
-    rows = sorted(_rows(events), key=lambda r: (r[0], r[1]))
-    for e1, e2 in pairwise(rows):
-        e1_end = e1[0] + e1[1]
-        gap = e2[0] - e1_end
+    ordered = sorted(events, key=_by_time_and_duration)
+    n = len(ordered)
+    starts = [e[0] for e in ordered]
+    durations = [e[1] for e in ordered]
+    datas = [e[2] for e in ordered]
+    for i in range(n - 1):
+        start1 = starts[i]
+        end1 = start1 + durations[i]
+        start2 = starts[i + 1]
+        gap = start2 - end1
         if gap == 0:
             continue
-        e2_end = e2[0] + e2[1]
-        if gap < 0 and e1[2] == e2[2]:
-            start = min(e1[0], e2[0])
-            end = max(e1_end, e2_end)
-            e1[0], e1[1] = start, end - start
-            e2[0], e2[1] = end, 0
+        end2 = start2 + durations[i + 1]
+        same = datas[i] is datas[i + 1] or datas[i] == datas[i + 1]
+        if gap < 0 and same:
+            start = min(start1, start2)
+            end = max(end1, end2)
+            starts[i], durations[i] = start, end - start
+            starts[i + 1], durations[i + 1] = end, 0
         elif -NEGATIVE_GAP_TRIM < gap <= pulse:
-            if e1[2] == e2[2]:
-                if e1[1] >= e2[1]:
-                    e1[1] = e2_end - e1[0]
-                    e2[0], e2[1] = e2_end, 0
+            if same:
+                if durations[i] >= durations[i + 1]:
+                    durations[i] = end2 - start1
+                    starts[i + 1], durations[i + 1] = end2, 0
                 else:
-                    e2[0], e2[1] = e1[0], e2_end - e1[0]
-                    e1[1] = 0
+                    starts[i + 1], durations[i + 1] = start1, end2 - start1
+                    durations[i] = 0
             else:
-                midpoint = e1_end + gap // 2
-                e1[1] = midpoint - e1[0]
-                e2[0], e2[1] = midpoint, e2_end - midpoint
-    normalized: list[list[Any]] = []
-    for row in rows:
-        if row[1] <= 0:
+                midpoint = end1 + gap // 2
+                durations[i] = midpoint - start1
+                starts[i + 1], durations[i + 1] = midpoint, end2 - midpoint
+    # Normalize: pairwise filling may leave overlaps; equal data merge, otherwise the later event wins.
+    kept: list[int] = []
+    for i in range(n):
+        if durations[i] <= 0:
             continue
-        while normalized and normalized[-1][0] + normalized[-1][1] > row[0]:
-            previous = normalized[-1]
-            if previous[2] == row[2]:
-                previous[1] = max(previous[0] + previous[1], row[0] + row[1]) - previous[0]
+        while kept:
+            last = kept[-1]
+            last_end = starts[last] + durations[last]
+            if last_end <= starts[i]:
+                kept.append(i)
                 break
-            previous[1] = row[0] - previous[0]
-            if previous[1] <= 0:
-                normalized.pop()
+            if datas[last] is datas[i] or datas[last] == datas[i]:
+                durations[last] = max(last_end, starts[i] + durations[i]) - starts[last]
+                break
+            durations[last] = starts[i] - starts[last]
+            if durations[last] <= 0:
+                kept.pop()
                 continue
-            normalized.append(row)
+            kept.append(i)
             break
         else:
-            normalized.append(row)
-    return [Event(*row) for row in normalized]
+            kept.append(i)
+    new = tuple.__new__
+    out: list[Event] = []
+    append = out.append
+    for i in kept:
+        event = ordered[i]
+        if starts[i] == event[0] and durations[i] == event[1]:
+            append(event)
+        else:
+            append(new(Event, (starts[i], durations[i], datas[i], event[3])))
+    return out
 
 
 def filter_period_intersect(events: Sequence[Event], filter_events: Sequence[Event]) -> list[Event]:
@@ -83,19 +99,25 @@ def filter_period_intersect(events: Sequence[Event], filter_events: Sequence[Eve
     """
     ours = sorted(events, key=_by_time)
     theirs = sorted(((f.timestamp, f.timestamp + f.duration) for f in filter_events), key=_by_time)
-    out = []
+    out: list[Event] = []
+    append = out.append
+    new = tuple.__new__
     i = j = 0
     n, m = len(ours), len(theirs)
     while i < n and j < m:
         event = ours[i]
-        start = event.timestamp
-        end = start + event.duration
+        start = event[0]
+        end = start + event[1]
         f_start, f_end = theirs[j]
         if (start < f_end and f_start < end) or start == f_start:
-            piece_start = start if start > f_start else f_start
-            piece_end = end if end < f_end else f_end
-            if piece_end > piece_start:
-                out.append(Event(piece_start, piece_end - piece_start, event.data, event.id))
+            if f_start <= start and end <= f_end:
+                if end > start:
+                    append(event)  # wholly inside: the event itself
+            else:
+                piece_start = start if start > f_start else f_start
+                piece_end = end if end < f_end else f_end
+                if piece_end > piece_start:
+                    append(new(Event, (piece_start, piece_end - piece_start, event[2], event[3])))
             if end <= f_end:
                 i += 1
             else:
