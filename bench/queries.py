@@ -141,10 +141,12 @@ def daily_periods(days: int) -> list[str]:
     return [period(day, 1) for day in range(days + 1)]
 
 
-def post_query(client: RawHttpClient, request: Any, query: list[str], periods: list[str]) -> tuple[float, list[Any]]:
-    """Time one POST /api/0/query/; return (seconds, the parsed answer)."""
+def post_query(
+    client: RawHttpClient, request: Any, query: list[str], periods: list[str], name: str
+) -> tuple[float, list[Any]]:
+    """Time one POST /api/0/query/?name=NAME; return (seconds, the parsed answer)."""
     body = json.dumps({"query": query, "timeperiods": periods}).encode()
-    raw = request("POST", "/api/0/query/", body)
+    raw = request("POST", f"/api/0/query/?name={name}", body)
     t0 = time.perf_counter()
     answer = client.expect(raw)
     elapsed = time.perf_counter() - t0

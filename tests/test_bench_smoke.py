@@ -26,6 +26,18 @@ def test_quick_benchmark_runs(tmp_path: Path) -> None:
     assert "bulk insert, events/s" in result.stdout
     [ours] = orjson.loads(out.read_bytes())["servers"]
     assert not ours.get("errors"), ours["errors"]
-    expected = {"hb_merge_raw", "hb_new_raw", "hb_concurrent", "bulk", "get_seconds", "export_seconds", "rss_idle_mb"}
+    expected = {
+        "hb_merge_raw",
+        "hb_new_raw",
+        "hb_concurrent",
+        "bulk",
+        "get_seconds",
+        "export_seconds",
+        "rss_idle_mb",
+        "q_canonical",
+        "q_activity",
+        "q_daily",
+        "q_canonical_warm",
+    }
     assert expected <= set(ours["figures"]), sorted(ours["figures"])
     assert all(f["median"] > 0 for f in ours["figures"].values())
