@@ -40,7 +40,7 @@ class Period:
     text: str
 
 
-MAX_STEPS = 2_000_000
+MAX_STEPS = 10_000_000  # a year of window and AFK events through the web UI's activity query takes ~2.5M
 
 
 class Budget:

@@ -24,15 +24,20 @@ class RegexTimeout(InvalidInput):
 
 
 class Deadline:
-    """Seconds of matching time left for one request; shared by every match it makes."""
+    """Seconds of matching time left for one request; shared by every match it makes (only the time
+    spent matching counts, not the rest of the query)."""
 
     def __init__(self, seconds: float) -> None:
         self.seconds = seconds
-        self.until = time.monotonic() + seconds
+        self.remaining = seconds
+
+    def spent(self, seconds: float) -> None:
+        """Count time spent matching."""
+        self.remaining -= seconds
 
     def left(self) -> float:
         """Seconds left (RegexTimeout when none)."""
-        left = self.until - time.monotonic()
+        left = self.remaining
         if left <= 0:
             raise RegexTimeout(
                 f"The regular expressions of this query ran for more than {self.seconds:g} s; "
@@ -59,8 +64,13 @@ def search(pattern: Pattern, text: str, deadline: Deadline) -> bool:
     """Whether `pattern` matches somewhere in `text`, within the deadline."""
     if deadline is UNLIMITED:
         return pattern.search(text) is not None
+    started = time.monotonic()
     try:
         return pattern.search(text, timeout=deadline.left()) is not None
     except TimeoutError:
-        deadline.left()
-        raise RegexTimeout(f"The regular expression {pattern.pattern[:200]!r} took too long") from None
+        raise RegexTimeout(
+            f"The regular expression {pattern.pattern[:200]!r} took more than {deadline.seconds:g} s to match; "
+            "simplify it (nested repetition such as (a+)+ backtracks without end)"
+        ) from None
+    finally:
+        deadline.spent(time.monotonic() - started)
