@@ -14,7 +14,7 @@ import uuid
 from collections.abc import Sequence
 from pathlib import Path
 from types import FrameType
-from typing import BinaryIO
+from typing import TYPE_CHECKING, BinaryIO
 
 from activitywatch import __version__
 from activitywatch.config import Settings
@@ -26,6 +26,9 @@ from activitywatch.server.app import create_app
 from activitywatch.server.options import ServerOptions
 from activitywatch.server.runner import ApiServer
 from activitywatch.store import ImportReport, Store
+
+if TYPE_CHECKING:
+    from activitywatch.watchers.host import WatcherSet
 
 log = logging.getLogger(__name__)
 
@@ -121,6 +124,7 @@ class App:
             options = server_options(settings)
             server = ApiServer(create_app(store, options), settings.server.host, settings.server.port)
             server.start()
+            watchers = self._start_watchers(store) if settings.watchers else None
             try:
                 self._announce(server)
                 for sig in (signal.SIGINT, signal.SIGTERM):
@@ -131,10 +135,23 @@ class App:
                         return 1
                 log.info("Shutting down")
             finally:
+                if watchers is not None:
+                    watchers.stop()
                 server.stop()
         finally:
             store.close()
         return 0
+
+    def _start_watchers(self, store: Store) -> WatcherSet | None:
+        """Start the enabled watchers on their threads (they write into the store directly)."""
+        try:
+            from activitywatch.watchers.host import WatcherSet, build_watchers  # noqa: PLC0415 - Qt only when used
+        except ImportError as exc:  # PySide6 missing: the server still runs
+            log.warning("The built-in watchers need PySide6 (%s); running the server only", exc)
+            return None
+        watchers = WatcherSet(build_watchers(self.settings, store))
+        watchers.start()
+        return watchers
 
     def _announce(self, server: ApiServer) -> None:
         settings = self.settings
@@ -142,8 +159,6 @@ class App:
         log.info("Database: %s", settings.database_path)
         if settings.gui:
             log.info("The tray and dashboard window are not part of this build yet; running headless")
-        if settings.watchers:
-            log.info("The built-in watchers are not part of this build yet; external watchers can post to the API")
         log.info("Data folder: %s; API browser: %s/api/", settings.data_dir, server.url)
 
 

@@ -42,11 +42,13 @@ class AfkConfig:
 
 @dataclass(frozen=True)
 class WindowConfig:
-    """`[watchers.window]`: how often to read the active window, and titles to hide (regexes)."""
+    """`[watchers.window]`: how often to read the active window, titles to hide and apps never to
+    record (regexes, case-insensitive; apps match the whole app name)."""
 
     enabled: bool = True
     poll_time: float = 1.0
     exclude_titles: tuple[str, ...] = ()
+    exclude_apps: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -138,7 +140,10 @@ Checker = Callable[[str, Any], Any]
 _SECTIONS: dict[str, tuple[str, dict[str, Checker]]] = {
     "server": ("server", {"host": _string, "port": _port, "cors": _strings, "cors_regex": _regexes}),
     "watchers.afk": ("afk", {"enabled": _bool, "timeout": _positive, "poll_time": _positive}),
-    "watchers.window": ("window", {"enabled": _bool, "poll_time": _positive, "exclude_titles": _regexes}),
+    "watchers.window": (
+        "window",
+        {"enabled": _bool, "poll_time": _positive, "exclude_titles": _regexes, "exclude_apps": _regexes},
+    ),
 }
 
 

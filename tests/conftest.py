@@ -15,6 +15,9 @@ from typing import Any
 import httpx
 import pytest
 
+# Qt without a screen unless a test starts its own X server (pytest-qt creates a QApplication).
+os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
+
 from activitywatch.server.app import create_app
 from activitywatch.server.options import ServerOptions
 from activitywatch.server.runner import ApiServer
@@ -118,18 +121,21 @@ def run_cli(args: list[str], home: Path, timeout: float = 60, **kwargs: Any) -> 
 class ServerProcess:
     """`activitywatch --no-gui --no-watchers` in a subprocess on a free port, until stopped."""
 
-    def __init__(self, home: Path, *args: str, port: int | None = None) -> None:
+    def __init__(
+        self, home: Path, *args: str, port: int | None = None, watchers: bool = False, env: dict[str, str] | None = None
+    ) -> None:
         self.home = home
         self.port = port if port is not None else free_port()
         self.data_dir = home / "aw-data"
         self.url = f"http://127.0.0.1:{self.port}"
         command = [
-            sys.executable, "-m", "activitywatch", "--no-gui", "--no-watchers",
+            sys.executable, "-m", "activitywatch", "--no-gui", *([] if watchers else ["--no-watchers"]),
             "--port", str(self.port), "--data-dir", str(self.data_dir), *args,
         ]  # fmt: skip
         self.log = home / "server-output.txt"
+        environment = {**cli_env(home), **(env or {})}
         with open(self.log, "wb") as out:
-            self.proc = subprocess.Popen(command, env=cli_env(home), stdout=out, stderr=subprocess.STDOUT)
+            self.proc = subprocess.Popen(command, env=environment, stdout=out, stderr=subprocess.STDOUT)
 
     @property
     def output(self) -> str:

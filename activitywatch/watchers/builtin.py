@@ -1,0 +1,91 @@
+"""The two built-in watchers: AFK and the active window, with the buckets aw-watcher-afk and
+aw-watcher-window write (so queries and dashboards made for ActivityWatch read them unchanged)."""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable, Sequence
+
+from activitywatch.core.models import Bucket
+from activitywatch.watchers.afk import AfkSample, AfkStateMachine
+from activitywatch.watchers.heartbeats import Heartbeat, HeartbeatSink, hostname, watcher_bucket
+from activitywatch.watchers.probes import IdleProbe, WindowProbe, open_idle_probe, open_window_probe
+from activitywatch.watchers.window import WindowRules
+from activitywatch.watchers.worker import NsClock, Watcher
+
+
+class AfkWatcher(Watcher):
+    """Away from keyboard or not, from the seconds since the last input (and the screen lock)."""
+
+    name = "afk"
+
+    def __init__(
+        self,
+        sink: HeartbeatSink,
+        *,
+        timeout: float = 180.0,
+        poll_time: float = 5.0,
+        probe_factory: Callable[[], IdleProbe] = open_idle_probe,
+        clock: NsClock = time.time_ns,
+        host: str | None = None,
+    ) -> None:
+        super().__init__(poll_time, sink, clock)
+        self.machine = AfkStateMachine(timeout, poll_time)
+        self.probe_factory = probe_factory
+        self.probe: IdleProbe | None = None
+        self.bucket = watcher_bucket("aw-watcher-afk", "afkstatus", clock(), host or hostname())
+
+    def open(self) -> list[Bucket]:
+        """Open the idle probe."""
+        self.probe = self.probe_factory()
+        return [self.bucket]
+
+    def sample(self, now: int) -> list[tuple[str, Heartbeat]]:
+        """Read idle time and lock state; the state machine's heartbeats."""
+        assert self.probe is not None
+        idle, locked = self.probe.idle()
+        return [(self.bucket.id, beat) for beat in self.machine.step(AfkSample(now, idle, locked))]
+
+    def close(self) -> None:
+        """Close the probe."""
+        if self.probe is not None:
+            self.probe.close()
+
+
+class WindowWatcher(Watcher):
+    """The active window's app and title, every poll."""
+
+    name = "window"
+
+    def __init__(
+        self,
+        sink: HeartbeatSink,
+        *,
+        poll_time: float = 1.0,
+        exclude_titles: Sequence[str] = (),
+        exclude_apps: Sequence[str] = (),
+        probe_factory: Callable[[], WindowProbe] = open_window_probe,
+        clock: NsClock = time.time_ns,
+        host: str | None = None,
+    ) -> None:
+        super().__init__(poll_time, sink, clock)
+        self.rules = WindowRules(poll_time, exclude_titles, exclude_apps)
+        self.probe_factory = probe_factory
+        self.probe: WindowProbe | None = None
+        self.bucket = watcher_bucket("aw-watcher-window", "currentwindow", clock(), host or hostname())
+
+    def open(self) -> list[Bucket]:
+        """Open the window probe."""
+        self.probe = self.probe_factory()
+        return [self.bucket]
+
+    def sample(self, now: int) -> list[tuple[str, Heartbeat]]:
+        """The active window as a heartbeat (none for excluded apps or no window)."""
+        assert self.probe is not None
+        beat = self.rules.heartbeat(now, self.probe.active())
+        return [] if beat is None else [(self.bucket.id, beat)]
+
+    def close(self) -> None:
+        """Close the probe."""
+        if self.probe is not None:
+            self.probe.close()
