@@ -91,6 +91,8 @@ def test_data_dir_that_cannot_be_created(tmp_path: Path) -> None:
         ("[watchers.afk]\ntimeout = -5", ("[watchers.afk] timeout must be a positive number",)),
         ("[watchers.afk]\nenabled = 'yes'", ("[watchers.afk] enabled must be true or false",)),
         ("[watchers.window]\nexclude_titles = ['(unclosed']", ("invalid regular expression",)),
+        ("[watchers.window]\nexclude_apps = 'keepassxc'", ("[watchers.window] exclude_apps must be a list",)),
+        ("[watchers.window]\npoll_time = 0", ("[watchers.window] poll_time must be a positive number",)),
         ("[watchers.clock]\nenabled = true", ("unknown section [watchers.clock]",)),
         ("[server]\ncors_regex = 'x'", ("[server] cors_regex must be a list of strings",)),
     ],
@@ -112,10 +114,12 @@ def test_config_file_and_command_line_precedence(tmp_path: Path) -> None:
     config.write_text(
         "[server]\nhost = 'localhost'\nport = 5700\ncors = ['http://example.org']\ncors_regex = ['https://.*\\\\.example\\\\.org']\n"
         "[watchers.afk]\ntimeout = 300\n[watchers.window]\nexclude_titles = ['secret']\npoll_time = 2\n"
+        "exclude_apps = ['keepassxc']\n"
     )
     s = read_config_file(config, load_settings(data_dir=tmp_path))
     assert (s.server.host, s.server.port, s.server.cors) == ("localhost", 5700, ("http://example.org",))
     assert (s.afk.timeout, s.afk.poll_time, s.window.exclude_titles, s.window.poll_time) == (300, 5, ("secret",), 2)
+    assert s.window.exclude_apps == ("keepassxc",)
     s = load_settings(data_dir=tmp_path, config_file=config, port=5800)
     assert (s.server.host, s.server.port, s.config_file) == ("localhost", 5800, config)
     with pytest.raises(ConfigError):

@@ -119,9 +119,30 @@ def test_afk_after_the_timeout_and_back_on_input(
     # afk starts a millisecond after the last input, where not-afk ended (idle time is read in whole
     # milliseconds, so "the last input" of two polls may differ by one): no gap, no overlap
     ms = 1_000_000
-    assert 0 <= events[-2].timestamp - events[-3].end <= 3 * ms, events
+    assert -3 * ms <= events[-2].timestamp - events[-3].end <= 3 * ms, events
     assert afk.timestamp == events[-2].timestamp
     assert -3 * ms <= events[-1].timestamp - events[-2].end <= 3 * ms, events
+
+
+def test_an_active_screen_saver_or_lock_counts_as_afk(
+    qtbot: QtBot, on_x: XServer, store: Store, threads: list[WatcherThread]
+) -> None:
+    on_x.xdotool("mousemove", "120", "120")
+    watcher = AfkWatcher(store, timeout=600, poll_time=0.1, host="lockhost")
+    t = WatcherThread(watcher)
+    threads.append(t)
+    with qtbot.waitSignal(watcher.running, timeout=WAIT):
+        t.start()
+    bucket_id = "aw-watcher-afk_lockhost"
+    statuses = lambda: [e.data["status"] for e in reversed(events_of(store, bucket_id))]  # noqa: E731
+    qtbot.waitUntil(lambda: statuses() == ["not-afk"], timeout=WAIT)
+    try:
+        assert on_x.succeeds("xset", "s", "activate")  # the X screen saver (what lockers drive) comes on
+        qtbot.waitUntil(lambda: statuses()[-1:] == ["afk"], timeout=WAIT)  # long before the 600 s timeout
+    finally:
+        on_x.succeeds("xset", "s", "reset")
+    on_x.xdotool("mousemove", "220", "220")
+    qtbot.waitUntil(lambda: statuses()[-1:] == ["not-afk"], timeout=WAIT)
 
 
 def test_the_command_line_records_on_a_real_display(xserver: XServer, tmp_path: Path) -> None:

@@ -8,7 +8,6 @@ import subprocess
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from pathlib import Path
 
 
 def wait_for(condition: Callable[[], bool], what: str, timeout: float = 20) -> None:
@@ -19,13 +18,6 @@ def wait_for(condition: Callable[[], bool], what: str, timeout: float = 20) -> N
             return
         time.sleep(0.05)
     raise AssertionError(f"timed out waiting for {what}")
-
-
-def _free_display() -> int:
-    for n in range(90, 200):
-        if not Path(f"/tmp/.X{n}-lock").exists() and not Path(f"/tmp/.X11-unix/X{n}").exists():
-            return n
-    raise RuntimeError("no free X display number")
 
 
 @dataclass
@@ -85,22 +77,32 @@ class XServer:
 
 
 def start_x_server() -> XServer:
-    """Xvfb and openbox, ready (the window manager has announced itself)."""
+    """Xvfb on a display number it picks itself (no race with other test runs) and openbox, ready."""
     missing = [tool for tool in ("Xvfb", "openbox", "xdotool", "xprop", "xdpyinfo") if shutil.which(tool) is None]
     if missing:
         raise RuntimeError(f"missing X tools {missing}: `make test` installs them (tests/debian-packages.txt)")
-    n = _free_display()
-    server = XServer(f":{n}")
+    read_end, write_end = os.pipe()
     xvfb = subprocess.Popen(
-        ["Xvfb", f":{n}", "-screen", "0", "1280x800x24", "-nolisten", "tcp"],
+        ["Xvfb", "-displayfd", str(write_end), "-screen", "0", "1280x800x24", "-nolisten", "tcp"],
         stdout=subprocess.DEVNULL,
         stderr=subprocess.DEVNULL,
+        pass_fds=(write_end,),
     )
+    os.close(write_end)
+    with os.fdopen(read_end) as announced:
+        number = announced.readline().strip()  # written once the server accepts connections
+    if not number:
+        xvfb.kill()
+        raise RuntimeError("Xvfb did not start")
+    server = XServer(f":{number}")
     server.procs.append(xvfb)
     try:
-        wait_for(lambda: server.succeeds("xdpyinfo"), "Xvfb to accept connections")
-        server.run("openbox")
-        wait_for(lambda: "window id" in server.output("xprop", "-root", "_NET_SUPPORTING_WM_CHECK"), "openbox to start")
+        wm = server.run("openbox")
+        wait_for(
+            lambda: wm.poll() is None and "window id" in server.output("xprop", "-root", "_NET_SUPPORTING_WM_CHECK"),
+            "openbox to start",
+            timeout=30,
+        )
     except BaseException:
         server.stop()
         raise
