@@ -25,7 +25,7 @@ from activitywatch.log import setup_logging
 from activitywatch.server.app import create_app
 from activitywatch.server.options import ServerOptions
 from activitywatch.server.runner import ApiServer
-from activitywatch.store import ImportReport, Store
+from activitywatch.store import ForgetReport, ImportReport, Store
 
 if TYPE_CHECKING:
     from activitywatch.watchers.host import WatcherSet
@@ -199,6 +199,15 @@ def import_file(settings: Settings, source: Path | None) -> ImportReport:
     store = open_store(settings)
     try:
         return store.import_buckets(import_from_wire(doc, store.now()))
+    finally:
+        store.close()
+
+
+def forget_range(settings: Settings, start: int, end: int, bucket_ids: Sequence[str] | None) -> ForgetReport:
+    """Remove everything recorded in [start, end) (from the given buckets, or all)."""
+    store = open_store(settings)
+    try:
+        return store.forget(start, end, bucket_ids)
     finally:
         store.close()
 

@@ -9,9 +9,10 @@ from collections.abc import Sequence
 from pathlib import Path
 
 from activitywatch import __version__
-from activitywatch.app import App, export_buckets, import_file, start_logging
+from activitywatch.app import App, export_buckets, forget_range, import_file, start_logging
 from activitywatch.config import ConfigError, Settings, load_settings
 from activitywatch.core.errors import AwError
+from activitywatch.core.timestamps import parse_timestamp
 
 log = logging.getLogger(__name__)
 
@@ -56,6 +57,12 @@ def build_parser() -> argparse.ArgumentParser:
     )
     imp = commands.add_parser("import", help="import buckets from an export file (merged, without duplicates)")
     imp.add_argument("file", metavar="FILE", help="an ActivityWatch export file ('-' for standard input)")
+    forget = commands.add_parser(
+        "forget", help="delete everything recorded in a time range (events at its edges are cut)"
+    )
+    forget.add_argument("--start", required=True, metavar="TIME", help="RFC 3339, e.g. 2024-05-01T12:00:00+02:00")
+    forget.add_argument("--end", required=True, metavar="TIME", help="RFC 3339 (exclusive)")
+    forget.add_argument("--bucket", action="append", metavar="ID", help="only this bucket (repeatable)")
     return parser
 
 
@@ -94,7 +101,20 @@ def _import(args: argparse.Namespace, settings: Settings) -> int:
     print(
         f"Imported {report.events_imported} events into {len(report.buckets_created) + len(report.buckets_merged)}"
         f" buckets ({len(report.buckets_created)} created, {len(report.buckets_merged)} merged);"
-        f" skipped {report.events_skipped} already stored.",
+        f" skipped {report.events_skipped} already stored"
+        + (f" and {report.events_filtered} dropped by privacy filters." if report.events_filtered else "."),
+        file=sys.stderr,
+    )
+    return 0
+
+
+def _forget(args: argparse.Namespace, settings: Settings) -> int:
+    start = parse_timestamp(args.start, "--start")
+    end = parse_timestamp(args.end, "--end")
+    report = forget_range(settings, start, end, args.bucket)
+    print(
+        f"Forgot {report.events_deleted} events and cut {report.events_trimmed} at the edges"
+        f" in {len(report.buckets)} buckets.",
         file=sys.stderr,
     )
     return 0
@@ -112,6 +132,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         start_logging(settings, to_file=False)
         if args.command == "export":
             return _export(args, settings)
+        if args.command == "forget":
+            return _forget(args, settings)
         return _import(args, settings)
     except (ConfigError, AwError) as exc:
         print(f"Error: {exc}", file=sys.stderr)

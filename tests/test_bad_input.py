@@ -575,6 +575,49 @@ def query_endpoint_cases() -> Iterator[Case]:
     yield Case("query | 30 MiB chunked", "POST", path, 413, "16 MiB", big)
 
 
+def forget_cases() -> Iterator[Case]:
+    """POST /api/0/forget: nothing is deleted by a bad request."""
+    path = "/api/0/forget"
+    day = b'"start":"2024-05-01T00:00:00Z","end":"2024-05-02T00:00:00Z"'
+    rows: list[tuple[str, int, str, Content]] = [
+        ("empty body", 400, "empty", b""),
+        ("truncated JSON", 400, "not valid JSON", b'{"start": '),
+        ("body nested 50000 deep", 400, "not valid JSON", nested(50_000, "object")),
+        ("body is an array", 422, "body must be", b"[]"),
+        ("start missing", 422, "start", b'{"end":"2024-05-02T00:00:00Z"}'),
+        ("end missing", 422, "end", b'{"start":"2024-05-02T00:00:00Z"}'),
+        ("start unparsable", 422, "RFC 3339", b'{"start":"yesterday","end":"2024-05-02T00:00:00Z"}'),
+        ("start a number", 422, "RFC 3339", b'{"start":1714521600,"end":"2024-05-02T00:00:00Z"}'),
+        ("end before start", 422, "after its start", b'{"start":"2024-05-02T00:00:00Z","end":"2024-05-01T00:00:00Z"}'),
+        ("empty range", 422, "after its start", b'{"start":"2024-05-02T00:00:00Z","end":"2024-05-02T00:00:00Z"}'),
+        ("year 9999", 422, "supported range", b'{"start":"9999-01-01T00:00:00Z","end":"9999-01-02T00:00:00Z"}'),
+        ("buckets a string", 422, "list", b"{" + day + b',"buckets":"b1"}'),
+        ("buckets with a number", 422, "bucket id", b"{" + day + b',"buckets":[5]}'),
+        ("unknown bucket", 404, "nope", b"{" + day + b',"buckets":["b1","nope"]}'),
+        ("unknown field", 422, "Unknown fields", b"{" + day + b',"everything":true}'),
+        (
+            "duplicate start",
+            422,
+            "duplicate",
+            b'{"start":"2024-05-01T00:00:00Z","start":"2023-01-01T00:00:00Z","end":"2024-05-02T00:00:00Z"}',
+        ),
+    ]
+    for what, status, match, content in rows:
+        yield Case(f"forget | {what}", "POST", path, status, match, content)
+    body = b"{" + day + b"}"
+    yield Case(
+        "forget | Content-Type text/plain",
+        "POST",
+        path,
+        415,
+        "application/json",
+        body,
+        (("Content-Type", "text/plain"),),
+    )
+    big = streamed(b'{"start":"2024-05-01T00:00:00Z","end":"2024-05-02T00:00:00Z","x":%s}', 30 * MIB)
+    yield Case("forget | 30 MiB chunked", "POST", path, 413, "16 MiB", big)
+
+
 def route_cases() -> Iterator[Case]:
     """Wrong methods, unknown routes, conflicts and a bad Host."""
     paths = [
@@ -639,6 +682,7 @@ CASES = [
     *path_cases(),
     *query_cases(),
     *query_endpoint_cases(),
+    *forget_cases(),
     *route_cases(),
 ]
 CASE_BY_NAME = {c.name: c for c in CASES}

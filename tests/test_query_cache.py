@@ -102,6 +102,7 @@ WRITES = {
     "import": lambda s: s.import_buckets(
         [(Bucket("win", "currentwindow", "w", "h", 0), [Event(T0 + 50 * H, H, {"app": "imported"})])]
     ),
+    "forget an hour": lambda s: s.forget(T0 + 26 * H + H // 2, T0 + 27 * H),
     "update bucket": lambda s: s.update_bucket(Bucket("win", "currentwindow", "w", "other-host", 0)),
 }
 

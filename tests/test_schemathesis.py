@@ -50,6 +50,7 @@ DOCUMENTED = {
     "GET /api/0/export",
     "POST /api/0/import",
     "POST /api/0/query/",
+    "POST /api/0/forget",
     "GET /api/0/settings",
     "GET /api/0/settings/{key}",
     "POST /api/0/settings/{key}",

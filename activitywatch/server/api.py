@@ -224,9 +224,9 @@ class Api:
         value = await read_json(request, self.options.max_body)
         try:
             check_value(value, "setting value")
+            await self.calls.write(self.store.set_setting, key, value)  # some keys have rules (privacy_filters)
         except InvalidInput as exc:
             raise unprocessable(exc) from None
-        await self.calls.write(self.store.set_setting, key, value)
         return empty_response(201)
 
     async def delete_setting(self, request: Request) -> Response:

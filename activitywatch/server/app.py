@@ -19,6 +19,7 @@ from activitywatch.server.exchange import Exchange
 from activitywatch.server.openapi import ApiBrowser, build_document
 from activitywatch.server.operations import Operation
 from activitywatch.server.options import ServerOptions
+from activitywatch.server.privacy_api import PrivacyApi
 from activitywatch.server.query_api import QueryApi
 from activitywatch.server.routing import ApiRouter
 from activitywatch.server.security import OriginPolicy, RequestGuard
@@ -39,6 +40,7 @@ def api_operations(store: Store, options: ServerOptions) -> list[Operation]:
         *Api(calls, options).operations(),
         *Exchange(calls, options).operations(),
         *QueryApi(calls, options, query_functions()).operations(),
+        *PrivacyApi(calls, options).operations(),
     ]
 
 

@@ -135,6 +135,7 @@ class Exchange:
                 "buckets_merged": report.buckets_merged,
                 "events_imported": report.events_imported,
                 "events_skipped": report.events_skipped,
+                "events_filtered": report.events_filtered,
             }
         )
 

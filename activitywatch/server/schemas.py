@@ -163,6 +163,7 @@ COMPONENTS: dict[str, Schema] = {
             "buckets_merged": {"type": "array", "items": {"type": "string"}},
             "events_imported": {"type": "integer"},
             "events_skipped": {"type": "integer", "description": "Duplicates of stored events"},
+            "events_filtered": {"type": "integer", "description": "Dropped by a privacy filter"},
         },
     },
 }

@@ -81,6 +81,9 @@ def configure_writer(conn: apsw.Connection) -> None:
     (A power cut can lose the transactions since the last checkpoint; FULL would fsync every commit
     and cap heartbeats at the disk's fsync rate.)
     """
+    # Incremental auto-vacuum lets `forget` hand freed pages back to the file system without rewriting
+    # the whole file; it takes effect on a new database (older ones are converted by their first forget).
+    conn.execute("PRAGMA auto_vacuum = INCREMENTAL")
     mode = scalar(conn, "PRAGMA journal_mode = WAL")
     if str(mode).lower() != "wal":
         raise StorageError(f"The database could not be switched to WAL mode (got {mode}).")

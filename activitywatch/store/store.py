@@ -29,9 +29,14 @@ from activitywatch.store.database import ReaderPool, configure_writer, connect, 
 from activitywatch.store.database import rows as fetch
 from activitywatch.store.exchange import ExportStream
 from activitywatch.store.rows import SQL_BUCKET_ROW, bucket_from_row, dump_json, event_from_row, load_json
+from activitywatch.transforms import privacy
 from activitywatch.transforms.heartbeat import heartbeat_merge
+from activitywatch.transforms.privacy import PrivacyRule
+from activitywatch.transforms.regexes import Deadline, RegexTimeout
 
 log = logging.getLogger(__name__)
+
+PRIVACY_REGEX_SECONDS = 1.0  # matching time the privacy filters may take per write
 
 Clock = Callable[[], int]
 
@@ -80,6 +85,12 @@ SQL_GENERATION = "SELECT value FROM meta WHERE key = 'generation'"
 SQL_CHANGED_SINCE = (
     "SELECT b.id, e.starttime, e.endtime FROM events e JOIN buckets b ON b.key = e.bucket_key WHERE e.seq > ? LIMIT ?"
 )
+SQL_FORGET_CANDIDATES = (
+    "SELECT id, starttime, endtime, data FROM events"
+    " WHERE bucket_key = :key AND starttime >= :lo AND starttime < :end"
+    " AND (endtime > :start OR starttime >= :start)"
+)
+SQL_EVENT_RESHAPE = "UPDATE events SET starttime = ?, endtime = ?, seq = ? WHERE id = ?"
 SQL_META_SET = "INSERT INTO meta (key, value) VALUES (?, ?) ON CONFLICT(key) DO UPDATE SET value = excluded.value"
 
 SQL_SETTINGS_ALL = "SELECT key, value FROM settings ORDER BY key"
@@ -105,6 +116,16 @@ class ImportReport:
     buckets_merged: list[str]
     events_imported: int
     events_skipped: int
+    events_filtered: int = 0  # dropped by a privacy filter
+
+
+@dataclass(frozen=True)
+class ForgetReport:
+    """What a forget did."""
+
+    events_deleted: int
+    events_trimmed: int
+    buckets: list[str]
 
 
 @dataclass(frozen=True, slots=True)
@@ -132,6 +153,7 @@ class Store:
         self._readers = ReaderPool(path)
         self._refs: dict[str, _BucketRef] = {}
         self._last: dict[int, Event] = {}
+        self._privacy: list[PrivacyRule] | None = None
         self._data_version = self._read_data_version()
         self._seq = self._load_seq()
         self._seq_fresh = True
@@ -168,6 +190,7 @@ class Store:
         """Drop every cache; they are rebuilt from the database inside the next write transaction."""
         self._refs.clear()
         self._last.clear()
+        self._privacy = None
         self._seq_fresh = False
 
     def _next_seq(self) -> int:
@@ -240,6 +263,36 @@ class Store:
                 last = event_from_row(rows[0])
                 self._last[key] = last
         return last
+
+    def _privacy_rules(self, conn: apsw.Connection) -> list[PrivacyRule]:
+        """The privacy filters in force (the setting, or the default), cached until it changes."""
+        if self._privacy is None:
+            rows = fetch(conn, SQL_SETTING_GET, (privacy.SETTING,))
+            value = load_json(rows[0][0]) if rows else privacy.DEFAULT_RULES
+            try:
+                self._privacy = privacy.parse_rules(value)
+            except InvalidInput as exc:  # written by something else: keep the default protection
+                log.error("Ignoring the stored %s (%s); using the default filters", privacy.SETTING, exc.message)
+                self._privacy = privacy.parse_rules(privacy.DEFAULT_RULES)
+        return self._privacy
+
+    def _filtered(self, conn: apsw.Connection, bucket_id: str, events: Sequence[Event]) -> list[Event]:
+        """`events` as they may be stored: privacy filters applied (dropped ones left out)."""
+        rules = self._privacy_rules(conn)
+        if not rules:
+            return list(events)
+        deadline = Deadline(PRIVACY_REGEX_SECONDS)
+        kept = []
+        for event in events:
+            try:
+                allowed = privacy.apply_rules(rules, bucket_id, event, deadline)
+            except RegexTimeout as exc:
+                raise InvalidInput(
+                    f"A privacy filter took too long to match; nothing was stored ({exc.message})"
+                ) from None
+            if allowed is not None:
+                kept.append(allowed)
+        return kept
 
     @staticmethod
     def _reshaped(conn: apsw.Connection) -> None:
@@ -394,6 +447,7 @@ class Store:
 
     def _insert(self, conn: apsw.Connection, bucket_id: str, events: Sequence[Event]) -> list[Event]:
         ref = self._ref(conn, bucket_id)
+        events = self._filtered(conn, bucket_id, events)
         key = ref.key
         stored: list[Event] = []
         new_rows: list[tuple[int, int, int, str, int]] = []
@@ -460,6 +514,10 @@ class Store:
         with self._transaction() as conn:
             ref = self._ref(conn, bucket_id)
             last = self._last_event(conn, ref.key)
+            allowed = self._filtered(conn, bucket_id, [heartbeat])
+            if not allowed:  # dropped by a privacy filter: answer as if merged, with the last event
+                return last if last is not None else heartbeat
+            heartbeat = allowed[0]
             merged = None if last is None else heartbeat_merge(last, heartbeat, pulsetime)
             if last is not None and merged is not None:
                 if merged.duration != last.duration:
@@ -486,7 +544,7 @@ class Store:
         """
         created: list[str] = []
         merged: list[str] = []
-        imported = skipped = 0
+        imported = skipped = filtered = 0
         with self._transaction() as conn:
             for bucket, events in items:
                 if fetch(conn, SQL_BUCKET_KEY, (bucket.id,)):
@@ -508,7 +566,9 @@ class Store:
                     self._reshaped(conn)
                 ref = self._ref(conn, bucket.id)
                 longest = 0
-                for ev in events:
+                kept = self._filtered(conn, bucket.id, events)
+                filtered += len(events) - len(kept)
+                for ev in kept:
                     data = dump_json(ev.data, "event data")
                     if fetch(conn, SQL_EVENT_EXISTS, (ref.key, ev.timestamp, ev.end, data)):
                         skipped += 1
@@ -518,11 +578,60 @@ class Store:
                     longest = max(longest, ev.duration)
                 self._grow(conn, bucket.id, ref, longest)
                 self._last.pop(ref.key, None)
-        return ImportReport(created, merged, imported, skipped)
+        return ImportReport(created, merged, imported, skipped, filtered)
 
     def open_export(self, bucket_ids: Sequence[str] | None = None) -> ExportStream:
         """A streamed export of some (or all) buckets from one consistent snapshot."""
         return ExportStream(self.path, bucket_ids)
+
+    # ----------------------------------------------------------------- forget
+
+    def forget(self, start: int, end: int, bucket_ids: Sequence[str] | None = None) -> ForgetReport:
+        """Remove everything recorded in [start, end) from every bucket (or the given ones).
+
+        Events inside the range are deleted; events reaching into it are cut at its edges (one that
+        spans the whole range keeps its parts before and after). The freed space is handed back to
+        the file system.
+        """
+        if end <= start:
+            raise InvalidInput("The end of the time range to forget must come after its start")
+        deleted = trimmed = 0
+        with self._transaction() as conn:
+            ids = list(bucket_ids) if bucket_ids is not None else [row[0] for row in fetch(conn, SQL_BUCKET_HOSTS)]
+            refs = [(bucket_id, self._ref(conn, bucket_id)) for bucket_id in ids]  # NotFound for unknown ids
+            for _bucket_id, ref in refs:
+                params = {"key": ref.key, "start": start, "end": end, "lo": max(MIN_NS, start - ref.max_duration)}
+                for event_id, ev_start, ev_end, data in fetch(conn, SQL_FORGET_CANDIDATES, params):
+                    if ev_start >= start and ev_end <= end:
+                        conn.execute(SQL_EVENT_DELETE, (ref.key, event_id))
+                        deleted += 1
+                        continue
+                    trimmed += 1
+                    if ev_start < start:
+                        conn.execute(SQL_EVENT_RESHAPE, (ev_start, start, self._next_seq(), event_id))
+                        if ev_end > end:  # spans the whole range: keep the part after it too
+                            conn.execute(SQL_EVENT_INSERT_ROW, (ref.key, end, ev_end, data, self._next_seq()))
+                    else:
+                        conn.execute(SQL_EVENT_RESHAPE, (end, ev_end, self._next_seq(), event_id))
+                self._last.pop(ref.key, None)
+            if deleted or trimmed:
+                self._mark_deleted(conn)
+        if deleted or trimmed:
+            self._reclaim_space()
+        return ForgetReport(deleted, trimmed, [bucket_id for bucket_id, _ in refs])
+
+    def _reclaim_space(self) -> None:
+        """Hand free pages back to the file system (converting an older database on first use)."""
+        with self.write_lock, translated_errors(self.path):
+            conn = self._writer
+            if int(scalar(conn, "PRAGMA auto_vacuum") or 0) != 2:
+                log.info("Converting %s to incremental auto-vacuum (once)", self.path)
+                conn.execute("PRAGMA auto_vacuum = INCREMENTAL")
+                conn.execute("VACUUM")
+            else:
+                fetch(conn, "PRAGMA incremental_vacuum")  # frees one page per step: run it to the end
+            conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+            self._forget()
 
     # ----------------------------------------------------------------- settings
 
@@ -540,13 +649,19 @@ class Store:
     def set_setting(self, key: str, value: Any) -> None:
         """Store any JSON value under `key`."""
         text = dump_json(value, "setting value")
+        if key == privacy.SETTING:
+            privacy.parse_rules(value)  # refuse rules that cannot work, with the reason
         with self._transaction() as conn:
             conn.execute(SQL_SETTING_SET, (key, text))
+            if key == privacy.SETTING:
+                self._privacy = None
 
     def delete_setting(self, key: str) -> bool:
         """Remove a setting; False if it was not set."""
         with self._transaction() as conn:
             conn.execute(SQL_SETTING_DELETE, (key,))
+            if key == privacy.SETTING:
+                self._privacy = None
             return conn.changes() > 0
 
     # ----------------------------------------------------------------- change sequence

@@ -1,0 +1,112 @@
+"""Privacy filters: rules that drop or redact events before anything reaches the database.
+
+A rule (the `privacy_filters` setting holds a list of them):
+    {"enabled": true, "bucket_prefix": "aw-watcher-web", "field": "url", "pattern": "bank\\.example",
+     "action": "drop" | "redact", "replacement": "redacted"}
+`field` is a dotted path into the event's data (`"url"`, `"meta.host"`); `pattern` a regular
+expression searched in the value (non-string values as JSON text, so `true` matches "^true$");
+`bucket_prefix` limits the rule to buckets whose id starts with it ("" = all). `drop` keeps the
+event out entirely; `redact` replaces the whole value with `replacement`. Without the setting, the
+default drops events whose `incognito` is true (private browsing) — a rule the user can switch off.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from activitywatch.core.errors import InvalidInput
+from activitywatch.core.jsontext import canonical_json
+from activitywatch.core.models import Event
+from activitywatch.transforms.regexes import Deadline, Pattern, compile_pattern, search
+
+SETTING = "privacy_filters"
+DEFAULT_RULES: list[dict[str, Any]] = [
+    {"enabled": True, "bucket_prefix": "", "field": "incognito", "pattern": "^true$", "action": "drop"}
+]
+ACTIONS = ("drop", "redact")
+MAX_RULES = 500
+
+
+@dataclass(frozen=True)
+class PrivacyRule:
+    """One compiled rule."""
+
+    bucket_prefix: str
+    path: tuple[str, ...]
+    pattern: Pattern
+    action: str
+    replacement: Any
+
+
+def parse_rules(value: Any) -> list[PrivacyRule]:
+    """The enabled rules of a `privacy_filters` value; InvalidInput naming the bad rule and field."""
+    if not isinstance(value, list):
+        raise InvalidInput(f"{SETTING} must be a list of rules")
+    if len(value) > MAX_RULES:
+        raise InvalidInput(f"{SETTING} may hold at most {MAX_RULES} rules")
+    rules = []
+    for i, spec in enumerate(value):
+        where = f"{SETTING}[{i}]"
+        if not isinstance(spec, dict):
+            raise InvalidInput(f"{where} must be an object with field, pattern and action")
+        unknown = set(spec) - {"enabled", "bucket_prefix", "field", "pattern", "action", "replacement", "name"}
+        if unknown:
+            raise InvalidInput(f"{where} has unknown keys {sorted(unknown)}")
+        enabled = spec.get("enabled", True)
+        prefix = spec.get("bucket_prefix", "")
+        field = spec.get("field")
+        pattern = spec.get("pattern")
+        action = spec.get("action", "drop")
+        if not isinstance(enabled, bool):
+            raise InvalidInput(f"{where}.enabled must be true or false")
+        if not isinstance(prefix, str):
+            raise InvalidInput(f"{where}.bucket_prefix must be a string")
+        if not isinstance(field, str) or not field or any(not part for part in field.split(".")):
+            raise InvalidInput(f'{where}.field must be a dotted path into the event data, like "url"')
+        if not isinstance(pattern, str):
+            raise InvalidInput(f"{where}.pattern must be a regular expression")
+        if action not in ACTIONS:
+            raise InvalidInput(f'{where}.action must be "drop" or "redact"')
+        try:
+            compiled = compile_pattern(pattern)
+        except InvalidInput as exc:
+            raise InvalidInput(f"{where}.pattern: {exc.message}") from None
+        if enabled:
+            rules.append(
+                PrivacyRule(prefix, tuple(field.split(".")), compiled, action, spec.get("replacement", "redacted"))
+            )
+    return rules
+
+
+def _lookup(data: Any, path: Sequence[str]) -> tuple[bool, Any]:
+    for part in path:
+        if not isinstance(data, dict) or part not in data:
+            return False, None
+        data = data[part]
+    return True, data
+
+
+def _replaced(data: dict[str, Any], path: Sequence[str], value: Any) -> dict[str, Any]:
+    """A copy of `data` with the value at `path` replaced (the inputs are not changed)."""
+    head, *rest = path
+    return {**data, head: _replaced(data[head], rest, value) if rest else value}
+
+
+def apply_rules(rules: Sequence[PrivacyRule], bucket_id: str, event: Event, deadline: Deadline) -> Event | None:
+    """The event as it may be stored (redacted), or None when a rule drops it."""
+    data = event.data
+    for rule in rules:
+        if not bucket_id.startswith(rule.bucket_prefix):
+            continue
+        found, value = _lookup(data, rule.path)
+        if not found:
+            continue
+        text = value if isinstance(value, str) else canonical_json(value)
+        if not search(rule.pattern, text, deadline):
+            continue
+        if rule.action == "drop":
+            return None
+        data = _replaced(dict(data), rule.path, rule.replacement)
+    return event if data is event.data else event.replace(data=data)
