@@ -11,21 +11,22 @@ import sys
 import tempfile
 import threading
 import uuid
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from pathlib import Path
 from types import FrameType
 from typing import TYPE_CHECKING, BinaryIO
 
-from activitywatch import __version__
+from activitywatch import __version__, keys
 from activitywatch.config import Settings
 from activitywatch.core import jsontext
-from activitywatch.core.errors import AwError, InvalidInput
+from activitywatch.core.errors import AwError, InvalidInput, StorageError
 from activitywatch.core.wire import import_from_wire
 from activitywatch.log import setup_logging
 from activitywatch.server.app import create_app
 from activitywatch.server.options import ServerOptions
 from activitywatch.server.runner import ApiServer
 from activitywatch.store import ForgetReport, ImportReport, Store
+from activitywatch.store.database import encrypt_file, is_encrypted
 
 if TYPE_CHECKING:
     from activitywatch.watchers.host import WatcherSet
@@ -85,9 +86,65 @@ def device_id(data_dir: Path) -> str:
 
 
 def open_store(settings: Settings) -> Store:
-    """The database of these settings (created if missing)."""
+    """The database of these settings (created if missing; encrypted when it is, or when a new one
+    is to be, with its key from the keyring)."""
     prepare_data_dir(settings.data_dir)
-    return Store(settings.database_path)
+    path = settings.database_path
+    key = None
+    if is_encrypted(path):
+        key = keys.stored_key(path)
+        if key is None:
+            raise StorageError(
+                f"The database {path} is encrypted and its key is not in this computer's keyring; "
+                "restore the keyring entry, or start with another --data-dir."
+            )
+    elif settings.storage.encrypt and not path.exists():
+        key = keys.new_key(path)
+        log.info("Creating an encrypted database (its key is in the keyring)")
+    return Store(path, key=key)
+
+
+def encrypt_database(settings: Settings, progress: Callable[[str], None]) -> Path:
+    """Encrypt the existing database in place (stop the app first); return the unencrypted backup.
+
+    Steps: copy the file (with progress), encrypt the copy (SQLite3 Multiple Ciphers' rekey), check
+    it opens with the new key and holds the same rows, then swap: the original becomes the backup.
+    """
+    path = settings.database_path
+    if not path.exists():
+        raise InvalidInput(f"There is no database at {path} yet; set [storage] encrypt = true to create one encrypted.")
+    if is_encrypted(path):
+        raise InvalidInput(f"The database {path} is already encrypted.")
+    with Store(path) as store:  # brings the schema up to date and folds the WAL into the file
+        counts = store.row_counts()
+        store.checkpoint()
+    work = path.with_name(path.name + ".encrypting")
+    backup = path.with_name(path.name + ".unencrypted.bak")
+    total = path.stat().st_size
+    with open(path, "rb") as src, open(work, "wb") as dst:
+        done = 0
+        while chunk := src.read(4 * 1024 * 1024):
+            dst.write(chunk)
+            done += len(chunk)
+            progress(f"Copying: {100 * done // max(total, 1)} %")
+        dst.flush()
+        os.fsync(dst.fileno())
+    progress("Encrypting...")
+    key = keys.new_key(path)
+    try:
+        encrypt_file(work, key)
+        progress("Checking the encrypted copy...")
+        with Store(work, key=key) as check:
+            if check.row_counts() != counts:
+                raise StorageError("The encrypted copy does not hold the same rows; nothing was changed.")
+    except BaseException:
+        work.unlink(missing_ok=True)
+        raise
+    os.replace(path, backup)
+    for suffix in ("-wal", "-shm"):
+        path.with_name(path.name + suffix).unlink(missing_ok=True)
+    os.replace(work, path)
+    return backup
 
 
 def server_options(settings: Settings) -> ServerOptions:

@@ -9,7 +9,7 @@ from collections.abc import Sequence
 from pathlib import Path
 
 from activitywatch import __version__
-from activitywatch.app import App, export_buckets, forget_range, import_file, start_logging
+from activitywatch.app import App, encrypt_database, export_buckets, forget_range, import_file, start_logging
 from activitywatch.config import ConfigError, Settings, load_settings
 from activitywatch.core.errors import AwError
 from activitywatch.core.timestamps import parse_timestamp
@@ -63,6 +63,9 @@ def build_parser() -> argparse.ArgumentParser:
     forget.add_argument("--start", required=True, metavar="TIME", help="RFC 3339, e.g. 2024-05-01T12:00:00+02:00")
     forget.add_argument("--end", required=True, metavar="TIME", help="RFC 3339 (exclusive)")
     forget.add_argument("--bucket", action="append", metavar="ID", help="only this bucket (repeatable)")
+    commands.add_parser(
+        "encrypt", help="encrypt the database in place, its key kept in the OS keyring (stop the app first)"
+    )
     return parser
 
 
@@ -120,6 +123,16 @@ def _forget(args: argparse.Namespace, settings: Settings) -> int:
     return 0
 
 
+def _encrypt(settings: Settings) -> int:
+    backup = encrypt_database(settings, lambda step: print(step, file=sys.stderr, flush=True))
+    print(
+        f"Encrypted {settings.database_path}; its key is in the keyring. The unencrypted original is kept as "
+        f"{backup}: delete it once you have checked that everything is there.",
+        file=sys.stderr,
+    )
+    return 0
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     """Run the command line; return the exit status."""
     args = build_parser().parse_args(argv)
@@ -134,6 +147,8 @@ def main(argv: Sequence[str] | None = None) -> int:
             return _export(args, settings)
         if args.command == "forget":
             return _forget(args, settings)
+        if args.command == "encrypt":
+            return _encrypt(settings)
         return _import(args, settings)
     except (ConfigError, AwError) as exc:
         print(f"Error: {exc}", file=sys.stderr)

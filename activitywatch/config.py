@@ -52,6 +52,13 @@ class WindowConfig:
 
 
 @dataclass(frozen=True)
+class StorageConfig:
+    """`[storage]`: encrypt a new database (its key goes into the OS keyring)."""
+
+    encrypt: bool = False
+
+
+@dataclass(frozen=True)
 class Settings:
     """Everything the app is told to do."""
 
@@ -61,6 +68,7 @@ class Settings:
     server: ServerConfig = field(default_factory=ServerConfig)
     afk: AfkConfig = field(default_factory=AfkConfig)
     window: WindowConfig = field(default_factory=WindowConfig)
+    storage: StorageConfig = field(default_factory=StorageConfig)
     testing: bool = False
     gui: bool = True
     watchers: bool = True
@@ -139,6 +147,7 @@ Checker = Callable[[str, Any], Any]
 
 _SECTIONS: dict[str, tuple[str, dict[str, Checker]]] = {
     "server": ("server", {"host": _string, "port": _port, "cors": _strings, "cors_regex": _regexes}),
+    "storage": ("storage", {"encrypt": _bool}),
     "watchers.afk": ("afk", {"enabled": _bool, "timeout": _positive, "poll_time": _positive}),
     "watchers.window": (
         "window",
@@ -159,10 +168,12 @@ def _section(doc: Mapping[str, Any], dotted: str) -> Mapping[str, Any] | None:
 
 
 def _check_unknown(doc: Mapping[str, Any], path: Path) -> None:
-    known_top = {"server", "watchers"}
+    known_top = {"server", "storage", "watchers"}
     for key in doc:
         if key not in known_top:
-            raise ConfigError(f"Config file {path}: unknown section or key '{key}' (known: [server], [watchers.*])")
+            raise ConfigError(
+                f"Config file {path}: unknown section or key '{key}' (known: [server], [storage], [watchers.*])"
+            )
     watchers = doc.get("watchers", {})
     if not isinstance(watchers, dict):
         raise ConfigError(f"Config file {path}: [watchers] must be a table")

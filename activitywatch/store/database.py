@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import contextlib
+import re
 import threading
 from collections.abc import Iterator, Sequence
 from pathlib import Path
@@ -65,9 +66,44 @@ def translated_errors(path: Path) -> Iterator[None]:
         raise storage_error(path, exc) from exc
 
 
-def connect(path: Path, *, readonly: bool = False) -> apsw.Connection:
-    """Open the database with the pragmas every connection needs."""
+KEY_PATTERN = re.compile(r"[0-9a-f]{64}")
+SQLITE_HEADER = b"SQLite format 3\x00"
+
+
+def check_key(key: str) -> str:
+    """A database key as this program makes them: 64 hex digits (safe to put into a PRAGMA)."""
+    if not KEY_PATTERN.fullmatch(key):
+        raise StorageError("The database key is not 64 hexadecimal digits; it was not made by ActivityWatch.")
+    return key
+
+
+def is_encrypted(path: Path) -> bool:
+    """Whether `path` holds a database whose header is not plain SQLite (so it needs a key)."""
+    try:
+        with open(path, "rb") as f:
+            header = f.read(len(SQLITE_HEADER))
+    except FileNotFoundError:
+        return False
+    return len(header) > 0 and header != SQLITE_HEADER
+
+
+def encrypt_file(path: Path, key: str) -> None:
+    """Encrypt a plain database file in place (no other connection may be open on it)."""
+    with translated_errors(path):
+        conn = apsw.Connection(str(path))
+        try:
+            conn.execute("PRAGMA journal_mode = DELETE")  # rekeying needs a rollback journal
+            conn.execute(f"PRAGMA rekey = '{check_key(key)}'")
+            conn.execute("PRAGMA journal_mode = WAL")
+        finally:
+            conn.close()
+
+
+def connect(path: Path, *, readonly: bool = False, key: str | None = None) -> apsw.Connection:
+    """Open the database with the pragmas every connection needs (`key`: of an encrypted database)."""
     conn = apsw.Connection(str(path))
+    if key is not None:
+        conn.execute(f"PRAGMA key = '{check_key(key)}'")  # must come first; SQLite3 Multiple Ciphers
     conn.set_busy_timeout(BUSY_TIMEOUT_MS)
     conn.execute("PRAGMA foreign_keys = ON")
     if readonly:
@@ -93,8 +129,9 @@ def configure_writer(conn: apsw.Connection) -> None:
 class ReaderPool:
     """One read-only connection per thread, opened on first use; a thread's reader is closed once it ends."""
 
-    def __init__(self, path: Path) -> None:
+    def __init__(self, path: Path, key: str | None = None) -> None:
         self._path = path
+        self._key = key
         self._local = threading.local()
         self._lock = threading.Lock()
         self._by_thread: dict[threading.Thread, apsw.Connection] = {}
@@ -108,7 +145,7 @@ class ReaderPool:
                 if self._closed:
                     raise StorageError("The database has been closed.")
                 self._close_ended()
-                conn = connect(self._path, readonly=True)
+                conn = connect(self._path, readonly=True, key=self._key)
                 self._by_thread[threading.current_thread()] = conn
             self._local.conn = conn
         return conn

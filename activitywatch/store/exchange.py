@@ -31,10 +31,10 @@ class ExportStream:
     JSON document in chunks of bytes and closes it at the end.
     """
 
-    def __init__(self, path: Path, bucket_ids: Sequence[str] | None = None) -> None:
+    def __init__(self, path: Path, bucket_ids: Sequence[str] | None = None, key: str | None = None) -> None:
         self._path = path
         with translated_errors(path):
-            self._conn: apsw.Connection | None = connect(path, readonly=True)
+            self._conn: apsw.Connection | None = connect(path, readonly=True, key=key)
             try:
                 self._conn.execute("BEGIN")
                 rows = self._conn.execute(SQL_BUCKET_ROW + " ORDER BY id").fetchall()

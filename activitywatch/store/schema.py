@@ -14,7 +14,7 @@ from pathlib import Path
 import apsw
 
 from activitywatch.core.errors import StorageError
-from activitywatch.store.database import scalar
+from activitywatch.store.database import check_key, scalar
 
 log = logging.getLogger(__name__)
 
@@ -78,8 +78,10 @@ def backup_path(db_path: Path, version: int) -> Path:
     return db_path.with_name(f"{db_path.name}.v{version}.bak")
 
 
-def _backup(conn: apsw.Connection, target: Path) -> None:
+def _backup(conn: apsw.Connection, target: Path, key: str | None) -> None:
     dest = apsw.Connection(str(target))
+    if key is not None:  # an encrypted database's backup is encrypted with the same key
+        dest.execute(f"PRAGMA key = '{check_key(key)}'")
     try:
         with dest.backup("main", conn, "main") as b:
             while not b.done:
@@ -88,7 +90,9 @@ def _backup(conn: apsw.Connection, target: Path) -> None:
         dest.close()
 
 
-def migrate(conn: apsw.Connection, db_path: Path, migrations: Sequence[Migration] = MIGRATIONS) -> int:
+def migrate(
+    conn: apsw.Connection, db_path: Path, migrations: Sequence[Migration] = MIGRATIONS, key: str | None = None
+) -> int:
     """Bring the schema up to date; return the version it had before."""
     latest = len(migrations)
     current = user_version(conn)
@@ -103,7 +107,7 @@ def migrate(conn: apsw.Connection, db_path: Path, migrations: Sequence[Migration
     if current > 0 or _has_tables(conn):
         target = backup_path(db_path, current)
         log.info("Backing up %s to %s before migrating schema %d -> %d", db_path, target, current, latest)
-        _backup(conn, target)
+        _backup(conn, target, key)
     for version in range(current + 1, latest + 1):
         log.info("Migrating %s to schema %d", db_path, version)
         with conn:

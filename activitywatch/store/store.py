@@ -137,20 +137,21 @@ class _BucketRef:
 class Store:
     """The ActivityWatch database. Thread-safe: any thread may call any method."""
 
-    def __init__(self, path: Path, *, clock: Clock = time.time_ns) -> None:
-        """Open (creating or migrating) the database at `path`."""
+    def __init__(self, path: Path, *, clock: Clock = time.time_ns, key: str | None = None) -> None:
+        """Open (creating or migrating) the database at `path`; `key` opens or creates an encrypted one."""
         self.path = path
         self._clock = clock
         self.write_lock = threading.RLock()
         with translated_errors(path):
-            self._writer = connect(path)
+            self._writer = connect(path, key=key)
             try:
                 configure_writer(self._writer)
-                schema.migrate(self._writer, path)
+                schema.migrate(self._writer, path, key=key)
             except BaseException:
                 self._writer.close()
                 raise
-        self._readers = ReaderPool(path)
+        self._readers = ReaderPool(path, key)
+        self._key = key
         self._refs: dict[str, _BucketRef] = {}
         self._last: dict[int, Event] = {}
         self._privacy: list[PrivacyRule] | None = None
@@ -582,7 +583,21 @@ class Store:
 
     def open_export(self, bucket_ids: Sequence[str] | None = None) -> ExportStream:
         """A streamed export of some (or all) buckets from one consistent snapshot."""
-        return ExportStream(self.path, bucket_ids)
+        return ExportStream(self.path, bucket_ids, self._key)
+
+    # ----------------------------------------------------------------- maintenance
+
+    def row_counts(self) -> dict[str, int]:
+        """How many buckets, events and settings there are (to compare copies)."""
+        with self._reading() as conn:
+            return {
+                table: int(scalar(conn, f"SELECT count(*) FROM {table}")) for table in ("buckets", "events", "settings")
+            }
+
+    def checkpoint(self) -> None:
+        """Fold the write-ahead log into the database file."""
+        with self.write_lock, translated_errors(self.path):
+            self._writer.execute("PRAGMA wal_checkpoint(TRUNCATE)")
 
     # ----------------------------------------------------------------- forget
 
