@@ -195,11 +195,23 @@ def test_export_and_import(http: httpx.Client) -> None:
     doc["buckets"]["b2"] = {**doc["buckets"].pop("b1"), "id": "b2"}
     r = post(http, "/api/0/import", doc)
     assert r.status_code == 200
-    assert r.json() == {"buckets_created": ["b2"], "buckets_merged": [], "events_imported": 1, "events_skipped": 0}
+    assert r.json() == {
+        "buckets_created": ["b2"],
+        "buckets_merged": [],
+        "events_imported": 1,
+        "events_skipped": 0,
+        "events_filtered": 0,
+    }
     files = {"buckets.json": ("aw-buckets-export.json", orjson.dumps(doc), "application/json")}
     r = http.post("/api/0/import", files=files)
     assert r.status_code == 200
-    assert r.json() == {"buckets_created": [], "buckets_merged": ["b2"], "events_imported": 0, "events_skipped": 1}
+    assert r.json() == {
+        "buckets_created": [],
+        "buckets_merged": ["b2"],
+        "events_imported": 0,
+        "events_skipped": 1,
+        "events_filtered": 0,
+    }
     r = http.post("/api/0/import", files={"anything": ("x.json", orjson.dumps(doc), "application/octet-stream")})
     assert r.status_code == 200 and r.json()["events_skipped"] == 1
     assert http.get("/api/0/buckets/b2/events/count").json() == 1
