@@ -14,7 +14,7 @@ import uuid
 from collections.abc import Callable, Sequence
 from pathlib import Path
 from types import FrameType
-from typing import TYPE_CHECKING, BinaryIO
+from typing import TYPE_CHECKING, Any, BinaryIO
 
 from activitywatch import __version__, keys
 from activitywatch.config import Settings
@@ -23,6 +23,7 @@ from activitywatch.core.errors import AwError, InvalidInput, StorageError
 from activitywatch.core.wire import import_from_wire
 from activitywatch.log import setup_logging
 from activitywatch.server.app import create_app
+from activitywatch.server.auth import is_loopback
 from activitywatch.server.options import ServerOptions
 from activitywatch.server.runner import ApiServer
 from activitywatch.store import ForgetReport, ImportReport, Store
@@ -159,6 +160,7 @@ def server_options(settings: Settings) -> ServerOptions:
         cors_regex=settings.server.cors_regex,
         testing=settings.testing,
         log_file=settings.log_file,
+        require_token=settings.auth.require_token,
     )
 
 
@@ -178,6 +180,11 @@ class App:
         settings = self.settings
         store = open_store(settings)
         try:
+            if not is_loopback(settings.server.host) and not store.list_tokens():
+                raise InvalidInput(
+                    f"Serving on {settings.server.host} (not only this computer) needs API tokens, and there are none; "
+                    "create one with: activitywatch token create --name NAME --scope admin"
+                )
             options = server_options(settings)
             server = ApiServer(create_app(store, options), settings.server.host, settings.server.port)
             server.start()
@@ -265,6 +272,19 @@ def forget_range(settings: Settings, start: int, end: int, bucket_ids: Sequence[
     store = open_store(settings)
     try:
         return store.forget(start, end, bucket_ids)
+    finally:
+        store.close()
+
+
+def manage_tokens(settings: Settings, action: str, **details: str) -> Any:
+    """Create ("create": name, scope, buckets), list or revoke ("revoke": name) API tokens."""
+    store = open_store(settings)
+    try:
+        if action == "create":
+            return store.create_token(details["name"], details["scope"], details.get("buckets", ""))
+        if action == "revoke":
+            return store.revoke_token(details["name"])
+        return store.list_tokens()
     finally:
         store.close()
 

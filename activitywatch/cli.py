@@ -9,7 +9,15 @@ from collections.abc import Sequence
 from pathlib import Path
 
 from activitywatch import __version__
-from activitywatch.app import App, encrypt_database, export_buckets, forget_range, import_file, start_logging
+from activitywatch.app import (
+    App,
+    encrypt_database,
+    export_buckets,
+    forget_range,
+    import_file,
+    manage_tokens,
+    start_logging,
+)
 from activitywatch.config import ConfigError, Settings, load_settings
 from activitywatch.core.errors import AwError
 from activitywatch.core.timestamps import parse_timestamp
@@ -63,6 +71,15 @@ def build_parser() -> argparse.ArgumentParser:
     forget.add_argument("--start", required=True, metavar="TIME", help="RFC 3339, e.g. 2024-05-01T12:00:00+02:00")
     forget.add_argument("--end", required=True, metavar="TIME", help="RFC 3339 (exclusive)")
     forget.add_argument("--bucket", action="append", metavar="ID", help="only this bucket (repeatable)")
+    token = commands.add_parser("token", help="API tokens: create, list, revoke")
+    token_commands = token.add_subparsers(dest="token_command", metavar="ACTION", required=True)
+    create = token_commands.add_parser("create", help="make a token (printed once, on the last line)")
+    create.add_argument("--name", required=True, help="a name to list and revoke it by")
+    create.add_argument("--scope", required=True, choices=("read", "append", "admin"))
+    create.add_argument("--buckets", default="", metavar="PREFIX", help="append: only buckets starting with this")
+    token_commands.add_parser("list", help="the tokens (names and scopes, never the tokens)")
+    revoke = token_commands.add_parser("revoke", help="delete a token")
+    revoke.add_argument("name")
     commands.add_parser(
         "encrypt", help="encrypt the database in place, its key kept in the OS keyring (stop the app first)"
     )
@@ -123,6 +140,25 @@ def _forget(args: argparse.Namespace, settings: Settings) -> int:
     return 0
 
 
+def _token(args: argparse.Namespace, settings: Settings) -> int:
+    if args.token_command == "create":
+        token = manage_tokens(settings, "create", name=args.name, scope=args.scope, buckets=args.buckets)
+        prefix = f" for buckets starting with '{args.buckets}'" if args.buckets else ""
+        print(f"Created the {args.scope} token '{args.name}'{prefix}. It is shown only now; keep it safe:")
+        print(token)
+        return 0
+    if args.token_command == "revoke":
+        if not manage_tokens(settings, "revoke", name=args.name):
+            print(f"Error: there is no token named '{args.name}'.", file=sys.stderr)
+            return EXIT_ERROR
+        print(f"Revoked the token '{args.name}'.", file=sys.stderr)
+        return 0
+    for info in manage_tokens(settings, "list"):
+        prefix = f"  buckets: {info.bucket_prefix}*" if info.bucket_prefix else ""
+        print(f"{info.name}  {info.scope}{prefix}")
+    return 0
+
+
 def _encrypt(settings: Settings) -> int:
     backup = encrypt_database(settings, lambda step: print(step, file=sys.stderr, flush=True))
     print(
@@ -149,6 +185,8 @@ def main(argv: Sequence[str] | None = None) -> int:
             return _forget(args, settings)
         if args.command == "encrypt":
             return _encrypt(settings)
+        if args.command == "token":
+            return _token(args, settings)
         return _import(args, settings)
     except (ConfigError, AwError) as exc:
         print(f"Error: {exc}", file=sys.stderr)

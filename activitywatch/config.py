@@ -52,6 +52,13 @@ class WindowConfig:
 
 
 @dataclass(frozen=True)
+class AuthConfig:
+    """`[auth]`: require an API token from loopback clients too (other addresses always need one)."""
+
+    require_token: bool = False
+
+
+@dataclass(frozen=True)
 class StorageConfig:
     """`[storage]`: encrypt a new database (its key goes into the OS keyring)."""
 
@@ -69,6 +76,7 @@ class Settings:
     afk: AfkConfig = field(default_factory=AfkConfig)
     window: WindowConfig = field(default_factory=WindowConfig)
     storage: StorageConfig = field(default_factory=StorageConfig)
+    auth: AuthConfig = field(default_factory=AuthConfig)
     testing: bool = False
     gui: bool = True
     watchers: bool = True
@@ -148,6 +156,7 @@ Checker = Callable[[str, Any], Any]
 _SECTIONS: dict[str, tuple[str, dict[str, Checker]]] = {
     "server": ("server", {"host": _string, "port": _port, "cors": _strings, "cors_regex": _regexes}),
     "storage": ("storage", {"encrypt": _bool}),
+    "auth": ("auth", {"require_token": _bool}),
     "watchers.afk": ("afk", {"enabled": _bool, "timeout": _positive, "poll_time": _positive}),
     "watchers.window": (
         "window",
@@ -168,11 +177,11 @@ def _section(doc: Mapping[str, Any], dotted: str) -> Mapping[str, Any] | None:
 
 
 def _check_unknown(doc: Mapping[str, Any], path: Path) -> None:
-    known_top = {"server", "storage", "watchers"}
+    known_top = {"server", "storage", "auth", "watchers"}
     for key in doc:
         if key not in known_top:
             raise ConfigError(
-                f"Config file {path}: unknown section or key '{key}' (known: [server], [storage], [watchers.*])"
+                f"Config file {path}: unknown section or key '{key}' (known: [server], [storage], [auth], [watchers.*])"
             )
     watchers = doc.get("watchers", {})
     if not isinstance(watchers, dict):

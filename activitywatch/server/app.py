@@ -13,6 +13,7 @@ from starlette.types import ASGIApp
 from activitywatch.query import function_table
 from activitywatch.query.functions import QueryFunction
 from activitywatch.server.api import Api
+from activitywatch.server.auth import TokenAuth, is_loopback
 from activitywatch.server.dispatch import StoreCalls
 from activitywatch.server.errors import error_handler
 from activitywatch.server.exchange import Exchange
@@ -66,6 +67,7 @@ def create_app(store: Store, options: ServerOptions) -> ASGIApp:
     )
     # The paths watchers hit every second are tried first.
     hot_first = sorted(operations, key=lambda o: o.handler.__name__ not in HOT_HANDLERS)
-    api = ApiRouter(hot_first, fallback=others)
+    auth = TokenAuth(store, required=options.require_token or not is_loopback(options.host))
+    api = ApiRouter(hot_first, fallback=others, auth=auth)
     policy = OriginPolicy.build(options.port, options.cors, options.cors_regex, testing=options.testing)
     return RequestGuard(api, bound_host=options.host, policy=policy)

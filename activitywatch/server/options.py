@@ -21,5 +21,6 @@ class ServerOptions:
     cors_regex: tuple[str, ...] = ()
     testing: bool = False
     log_file: Path | None = None
+    require_token: bool = False  # also on loopback (any other bind address always requires one)
     max_body: int = 16 * MIB
     max_import_body: int = 256 * MIB

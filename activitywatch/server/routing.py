@@ -9,13 +9,14 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 from starlette.exceptions import HTTPException
 from starlette.requests import Request
 from starlette.types import ASGIApp, Receive, Scope, Send
 
+from activitywatch.server.auth import TokenAuth, scope_needed
 from activitywatch.server.errors import error_for
 from activitywatch.server.operations import Handler, Operation
 
@@ -28,6 +29,7 @@ class _Route:
     pattern: re.Pattern[str]
     handlers: dict[str, Handler]
     convert: Callable[[dict[str, str]], dict[str, Any]]
+    scopes: dict[str, str] = field(default_factory=dict)  # method -> the token scope it needs
 
     @property
     def allow(self) -> str:
@@ -57,7 +59,7 @@ def _converter(integer_params: set[str]) -> Callable[[dict[str, str]], dict[str,
 class ApiRouter:
     """ASGI app: serves the operations under `/api/0/`, passes everything else to `fallback`."""
 
-    def __init__(self, operations: Sequence[Operation], fallback: ASGIApp) -> None:
+    def __init__(self, operations: Sequence[Operation], fallback: ASGIApp, auth: TokenAuth | None = None) -> None:
         routes: dict[str, _Route] = {}
         for op in operations:
             integer_params = {p.name for p in op.params if p.where == "path" and p.schema.get("type") == "integer"}
@@ -66,8 +68,10 @@ class ApiRouter:
                 if key not in routes:
                     routes[key] = _Route(_compile(path, integer_params), {}, _converter(integer_params))
                 routes[key].handlers[op.method] = op.handler
+                routes[key].scopes[op.method] = scope_needed(op.method, op.path)
         self._routes = list(routes.values())
         self._fallback = fallback
+        self._auth = auth
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         """Dispatch one request."""
@@ -92,5 +96,7 @@ class ApiRouter:
             if handler is None:
                 raise HTTPException(405, headers={"Allow": route.allow})
             scope["path_params"] = route.convert(match.groupdict())
+            if self._auth is not None:
+                self._auth.check(request, route.scopes["GET" if method == "HEAD" else method], scope["path_params"])
             return await handler(request)
         raise HTTPException(404)

@@ -61,7 +61,22 @@ def _v1_initial(conn: apsw.Connection) -> None:
     conn.execute(SCHEMA_V1)
 
 
-MIGRATIONS: Sequence[Migration] = (_v1_initial,)
+def _v2_tokens(conn: apsw.Connection) -> None:
+    conn.execute(
+        """
+        CREATE TABLE tokens (
+            name TEXT PRIMARY KEY,
+            -- SHA-256 of the token: the token itself is shown once and never stored.
+            hash BLOB NOT NULL UNIQUE,
+            scope TEXT NOT NULL CHECK (scope IN ('read', 'append', 'admin')),
+            bucket_prefix TEXT NOT NULL DEFAULT '',
+            created INTEGER NOT NULL
+        ) WITHOUT ROWID;
+        """
+    )
+
+
+MIGRATIONS: Sequence[Migration] = (_v1_initial, _v2_tokens)
 
 
 def user_version(conn: apsw.Connection) -> int:

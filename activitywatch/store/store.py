@@ -10,7 +10,11 @@ read-only connection (WAL lets readers run beside the writer).
 from __future__ import annotations
 
 import contextlib
+import hashlib
+import hmac
 import logging
+import re
+import secrets
 import threading
 import time
 from collections.abc import Callable, Iterator, Sequence
@@ -117,6 +121,24 @@ class ImportReport:
     events_imported: int
     events_skipped: int
     events_filtered: int = 0  # dropped by a privacy filter
+
+
+@dataclass(frozen=True)
+class TokenInfo:
+    """An API token's description (the token itself is never stored)."""
+
+    name: str
+    scope: str
+    bucket_prefix: str
+    created: int
+
+
+TOKEN_SCOPES = ("read", "append", "admin")
+TOKEN_NAME = re.compile(r"[A-Za-z0-9._-]{1,64}")
+
+
+def _token_hash(token: str) -> bytes:
+    return hashlib.sha256(token.encode("utf-8", "surrogatepass")).digest()
 
 
 @dataclass(frozen=True)
@@ -584,6 +606,49 @@ class Store:
     def open_export(self, bucket_ids: Sequence[str] | None = None) -> ExportStream:
         """A streamed export of some (or all) buckets from one consistent snapshot."""
         return ExportStream(self.path, bucket_ids, self._key)
+
+    # ----------------------------------------------------------------- API tokens
+
+    def create_token(self, name: str, scope: str, bucket_prefix: str = "") -> str:
+        """Make a token (shown once: only its hash is kept); InvalidInput for a taken or bad name."""
+        if not TOKEN_NAME.fullmatch(name):
+            raise InvalidInput("A token name is 1 to 64 letters, digits, '.', '_' or '-'")
+        if scope not in TOKEN_SCOPES:
+            raise InvalidInput("A token's scope is read, append or admin")
+        if len(bucket_prefix) > 1000:
+            raise InvalidInput("The bucket prefix is too long")
+        token = "aw_" + secrets.token_urlsafe(32)
+        with self._transaction() as conn:
+            if fetch(conn, "SELECT 1 FROM tokens WHERE name = ?", (name,)):
+                raise InvalidInput(f"There is already a token named '{name}'; revoke it first or choose another name")
+            conn.execute(
+                "INSERT INTO tokens (name, hash, scope, bucket_prefix, created) VALUES (?, ?, ?, ?, ?)",
+                (name, _token_hash(token), scope, bucket_prefix, self.now()),
+            )
+        return token
+
+    def list_tokens(self) -> list[TokenInfo]:
+        """Every token (names, scopes, prefixes; never the tokens)."""
+        with self._reading() as conn:
+            rows = fetch(conn, "SELECT name, scope, bucket_prefix, created FROM tokens ORDER BY name")
+        return [TokenInfo(*row) for row in rows]
+
+    def revoke_token(self, name: str) -> bool:
+        """Delete a token; False if there is none of that name."""
+        with self._transaction() as conn:
+            conn.execute("DELETE FROM tokens WHERE name = ?", (name,))
+            return conn.changes() > 0
+
+    def find_token(self, presented: str) -> TokenInfo | None:
+        """The token matching `presented` (compared in constant time against every stored hash)."""
+        digest = _token_hash(presented)
+        with self._reading() as conn:
+            rows = fetch(conn, "SELECT name, scope, bucket_prefix, created, hash FROM tokens")
+        found = None
+        for *info, stored in rows:
+            if hmac.compare_digest(digest, bytes(stored)):
+                found = TokenInfo(*info)
+        return found
 
     # ----------------------------------------------------------------- maintenance
 
