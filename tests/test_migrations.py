@@ -69,7 +69,7 @@ def test_a_newer_schema_is_refused_with_a_sentence(tmp_path: Path) -> None:
     conn.execute("PRAGMA user_version = 99")
     conn.close()
     with pytest.raises(
-        StorageError, match=r"written by a newer version of ActivityWatch \(schema 99; this version knows up to 1\)"
+        StorageError, match=r"written by a newer version of ActivityWatch \(schema 99; this version knows up to 2\)"
     ):
         Store(db)
     conn = _conn(db)
@@ -82,3 +82,20 @@ def test_a_file_that_is_not_a_database_is_a_clear_error(tmp_path: Path) -> None:
     db.write_bytes(b"this is not sqlite" * 100)
     with pytest.raises(StorageError, match="is not a usable ActivityWatch database"):
         Store(db)
+
+
+def test_a_version_1_database_gains_tokens_and_keeps_its_data(tmp_path: Path) -> None:
+    """The real v1 schema with data, opened by this version: migrated to v2 after a backup."""
+    db = tmp_path / "activitywatch.db"
+    conn = _conn(db)
+    migrate(conn, db, MIGRATIONS[:1])
+    conn.execute("INSERT INTO buckets (id, type, client, hostname, created) VALUES ('b', 't', 'c', 'h', 0)")
+    conn.execute("INSERT INTO events (bucket_key, starttime, endtime, data, seq) VALUES (1, 0, 5, '{}', 1)")
+    conn.close()
+    with Store(db) as store:
+        assert [e.duration for e in store.get_events("b")] == [5]
+        assert store.create_token("t", "read").startswith("aw_")
+    assert backup_path(db, 1).exists()
+    backup = _conn(backup_path(db, 1))
+    assert user_version(backup) == 1 and "tokens" not in _tables(backup)
+    backup.close()

@@ -13,6 +13,7 @@ from activitywatch.core.errors import InvalidInput, NotFound
 from activitywatch.core.models import Bucket, Event
 from activitywatch.core.wire import import_from_wire
 from activitywatch.store import Store
+from activitywatch.store.schema import MIGRATIONS
 
 S = 1_000_000_000
 T = 1704067200 * S
@@ -440,7 +441,7 @@ def test_wal_and_schema_version(store: Store) -> None:
     conn = apsw.Connection(str(store.path))
     try:
         assert conn.execute("PRAGMA journal_mode").fetchall()[0][0] == "wal"
-        assert conn.execute("PRAGMA user_version").fetchall()[0][0] == 1
+        assert conn.execute("PRAGMA user_version").fetchall()[0][0] == len(MIGRATIONS)
     finally:
         conn.close()
 
