@@ -25,7 +25,7 @@ from activitywatch.log import setup_logging
 from activitywatch.server.app import create_app
 from activitywatch.server.auth import is_loopback
 from activitywatch.server.options import ServerOptions
-from activitywatch.server.runner import ApiServer
+from activitywatch.server.runner import ApiServer, check_tls
 from activitywatch.store import ForgetReport, ImportReport, Store
 from activitywatch.store.database import encrypt_file, is_encrypted
 
@@ -186,7 +186,15 @@ class App:
                     "create one with: activitywatch token create --name NAME --scope admin"
                 )
             options = server_options(settings)
-            server = ApiServer(create_app(store, options), settings.server.host, settings.server.port)
+            if settings.server.tls_cert is not None and settings.server.tls_key is not None:
+                check_tls(settings.server.tls_cert, settings.server.tls_key)
+            server = ApiServer(
+                create_app(store, options),
+                settings.server.host,
+                settings.server.port,
+                tls_cert=settings.server.tls_cert,
+                tls_key=settings.server.tls_key,
+            )
             server.start()
             watchers = self._start_watchers(store) if settings.watchers else None
             try:

@@ -29,6 +29,8 @@ class ServerConfig:
     port: int = DEFAULT_PORT
     cors: tuple[str, ...] = ()
     cors_regex: tuple[str, ...] = ()
+    tls_cert: Path | None = None  # PEM certificate (chain) and key: serve HTTPS instead of HTTP
+    tls_key: Path | None = None
 
 
 @dataclass(frozen=True)
@@ -151,10 +153,27 @@ def _regexes(where: str, value: Any) -> tuple[str, ...]:
     return items
 
 
+def _readable_file(where: str, value: Any) -> Path:
+    path = Path(_string(where, value)).expanduser()
+    if not path.is_file():
+        raise ConfigError(f"{where}: the file {path} does not exist")
+    return path
+
+
 Checker = Callable[[str, Any], Any]
 
 _SECTIONS: dict[str, tuple[str, dict[str, Checker]]] = {
-    "server": ("server", {"host": _string, "port": _port, "cors": _strings, "cors_regex": _regexes}),
+    "server": (
+        "server",
+        {
+            "host": _string,
+            "port": _port,
+            "cors": _strings,
+            "cors_regex": _regexes,
+            "tls_cert": _readable_file,
+            "tls_key": _readable_file,
+        },
+    ),
     "storage": ("storage", {"encrypt": _bool}),
     "auth": ("auth", {"require_token": _bool}),
     "watchers.afk": ("afk", {"enabled": _bool, "timeout": _positive, "poll_time": _positive}),
@@ -249,6 +268,8 @@ def load_settings(
     if path is not None:
         settings = replace(read_config_file(path, settings), config_file=path)
     server = settings.server
+    if (server.tls_cert is None) != (server.tls_key is None):
+        raise ConfigError(f"Config file {path}: [server] tls_cert and tls_key go together: give both or neither")
     if testing:
         server = replace(server, port=TESTING_PORT)
     if host is not None:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import ssl
 from pathlib import Path
 
 import httpx
@@ -143,3 +144,80 @@ def test_binding_beyond_loopback_needs_a_token(tmp_path: Path) -> None:
     assert status == 0, output
     logs = "".join(f.read_text(errors="replace") for f in data.rglob("*.log"))
     assert logs and token not in logs and token not in output  # tokens never appear in logs
+
+
+def self_signed(tmp_path: Path) -> tuple[Path, Path]:
+    """A certificate for 127.0.0.1 and its key (PEM files)."""
+    import datetime as dt
+    import ipaddress
+
+    from cryptography import x509
+    from cryptography.hazmat.primitives import hashes, serialization
+    from cryptography.hazmat.primitives.asymmetric import ec
+    from cryptography.x509.oid import NameOID
+
+    key = ec.generate_private_key(ec.SECP256R1())
+    name = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, "127.0.0.1")])
+    now = dt.datetime.now(dt.UTC)
+    cert = (
+        x509.CertificateBuilder()
+        .subject_name(name)
+        .issuer_name(name)
+        .public_key(key.public_key())
+        .serial_number(x509.random_serial_number())
+        .not_valid_before(now - dt.timedelta(minutes=5))
+        .not_valid_after(now + dt.timedelta(days=1))
+        .add_extension(x509.SubjectAlternativeName([x509.IPAddress(ipaddress.ip_address("127.0.0.1"))]), critical=False)
+        .sign(key, hashes.SHA256())
+    )
+    cert_path, key_path = tmp_path / "cert.pem", tmp_path / "key.pem"
+    cert_path.write_bytes(cert.public_bytes(serialization.Encoding.PEM))
+    key_path.write_bytes(
+        key.private_bytes(serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, serialization.NoEncryption())
+    )
+    return cert_path, key_path
+
+
+def test_tls_serves_https(tmp_path: Path) -> None:
+    cert, key = self_signed(tmp_path)
+    config = tmp_path / "config.toml"
+    config.write_text(f'[server]\ntls_cert = "{cert}"\ntls_key = "{key}"\n')
+    proc = ServerProcess(tmp_path, "--config", str(config))
+    url = f"https://127.0.0.1:{proc.port}"
+    try:
+        with httpx.Client(base_url=url, verify=ssl.create_default_context(cafile=str(cert)), timeout=2) as https:
+
+            def answers() -> bool:
+                try:
+                    return https.get("/api/0/info").status_code == 200
+                except httpx.TransportError:
+                    assert proc.proc.poll() is None, proc.output
+                    return False
+
+            from tests.xserver import wait_for
+
+            wait_for(answers, "the HTTPS server")
+            assert https.get("/api/0/buckets/").json() == {}
+        with pytest.raises(httpx.TransportError):
+            httpx.get(f"http://127.0.0.1:{proc.port}/api/0/info", timeout=2).raise_for_status()
+    finally:
+        status, output = proc.stop()
+    assert status == 0, output
+
+
+@pytest.mark.parametrize(
+    ("content", "words"),
+    [
+        ('[server]\ntls_cert = "/nope/cert.pem"\ntls_key = "/nope/key.pem"\n', "does not exist"),
+        ('[server]\ntls_cert = "{cert}"\n', "go together"),
+        ('[server]\ntls_cert = "{cert}"\ntls_key = "{cert}"\n', "cannot be used"),
+    ],
+)
+def test_tls_configuration_errors(tmp_path: Path, content: str, words: str) -> None:
+    cert, _ = self_signed(tmp_path)
+    config = tmp_path / "config.toml"
+    config.write_text(content.replace("{cert}", str(cert)))
+    result = run_cli(
+        ["--config", str(config), "--no-gui", "--no-watchers", "--data-dir", str(tmp_path / "d")], tmp_path
+    )
+    assert result.returncode != 0 and words in result.stderr

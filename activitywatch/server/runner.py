@@ -7,7 +7,9 @@ import errno
 import importlib.util
 import logging
 import socket
+import ssl
 import threading
+from pathlib import Path
 
 import uvicorn
 from starlette.types import ASGIApp
@@ -22,6 +24,17 @@ STOP_TIMEOUT = 5.0
 
 class ServerStartError(AwError):
     """The API server could not start (port in use, address not available...)."""
+
+
+def check_tls(cert: Path, key: Path) -> None:
+    """Fail early, with a sentence, when the certificate and key cannot serve HTTPS."""
+    try:
+        ssl.create_default_context(ssl.Purpose.CLIENT_AUTH).load_cert_chain(str(cert), str(key))
+    except (ssl.SSLError, OSError, ValueError) as exc:
+        raise ServerStartError(
+            f"The TLS certificate {cert} and key {key} cannot be used ({exc}); "
+            "give PEM files that belong together in [server] tls_cert and tls_key."
+        ) from None
 
 
 def check_bindable(host: str, port: int) -> None:
@@ -54,9 +67,12 @@ def check_bindable(host: str, port: int) -> None:
 class ApiServer:
     """uvicorn serving one app in a daemon thread; `start` returns once it listens."""
 
-    def __init__(self, app: ASGIApp, host: str, port: int) -> None:
+    def __init__(
+        self, app: ASGIApp, host: str, port: int, tls_cert: Path | None = None, tls_key: Path | None = None
+    ) -> None:
         self.host = host
         self.requested_port = port
+        self.tls = tls_cert is not None
         loop = "uvloop" if importlib.util.find_spec("uvloop") else "asyncio"
         http = "httptools" if importlib.util.find_spec("httptools") else "h11"
         self._config = uvicorn.Config(
@@ -72,6 +88,8 @@ class ApiServer:
             proxy_headers=False,  # loopback, no proxies: X-Forwarded-* must not be trusted
             timeout_keep_alive=30,
             timeout_graceful_shutdown=2,
+            ssl_certfile=str(tls_cert) if tls_cert is not None else None,
+            ssl_keyfile=str(tls_key) if tls_key is not None else None,
         )
         self._server = uvicorn.Server(self._config)
         self._thread: threading.Thread | None = None
@@ -94,7 +112,7 @@ class ApiServer:
     def url(self) -> str:
         """The base URL of the server."""
         host = f"[{self.host}]" if ":" in self.host else self.host
-        return f"http://{host}:{self.port}"
+        return f"{'https' if self.tls else 'http'}://{host}:{self.port}"
 
     def _run(self) -> None:
         try:
