@@ -618,6 +618,32 @@ def forget_cases() -> Iterator[Case]:
     yield Case("forget | 30 MiB chunked", "POST", path, 413, "16 MiB", big)
 
 
+def report_cases() -> Iterator[Case]:
+    """The working-hours reports: bad dates, pages, filters and time zones."""
+    for kind in ("computers", "users"):
+        path = f"/api/0/reports/workinghours/{kind}"
+        for what, query, match in [
+            ("no from", "?to=2024-05-01", "'from' is required"),
+            ("no dates", "", "is required"),
+            ("from empty", "?from=&to=2024-05-01", "empty"),
+            ("from twice", "?from=2024-05-01&from=2024-05-02&to=2024-05-03", "given 2 times"),
+            ("from not a date", "?from=yesterday&to=2024-05-01", "YYYY-MM-DD"),
+            ("from 31 April", "?from=2024-04-31&to=2024-05-01", "not a valid date"),
+            ("year 1", "?from=0001-01-01&to=0001-01-01", "between 1678-01-02 and 2262-04-10"),
+            ("year 9999", "?from=9999-01-01&to=9999-01-01", "between"),
+            ("to before from", "?from=2024-05-02&to=2024-05-01", "before 'from'"),
+            ("two years", "?from=2022-01-01&to=2024-01-01", "at most 366"),
+            ("pageSize 0", "?from=2024-05-01&to=2024-05-01&pageSize=0", "pageSize"),
+            ("pageSize 1001", "?from=2024-05-01&to=2024-05-01&pageSize=1001", "pageSize"),
+            ("page -1", "?from=2024-05-01&to=2024-05-01&page=-1", "page"),
+            ("page abc", "?from=2024-05-01&to=2024-05-01&page=abc", "integer"),
+            ("host and user", "?from=2024-05-01&to=2024-05-01&host=a&user=b", "at most one"),
+            ("unknown tz", "?from=2024-05-01&to=2024-05-01&tz=Nowhere/Land", "time zone"),
+            ("tz path", "?from=2024-05-01&to=2024-05-01&tz=../../etc/passwd", "time zone"),
+        ]:
+            yield Case(f"report {kind} | {what}", "GET", path + query, 400, match)
+
+
 def route_cases() -> Iterator[Case]:
     """Wrong methods, unknown routes, conflicts and a bad Host."""
     paths = [
@@ -683,6 +709,7 @@ CASES = [
     *query_cases(),
     *query_endpoint_cases(),
     *forget_cases(),
+    *report_cases(),
     *route_cases(),
 ]
 CASE_BY_NAME = {c.name: c for c in CASES}

@@ -22,6 +22,7 @@ from activitywatch.server.operations import Operation
 from activitywatch.server.options import ServerOptions
 from activitywatch.server.privacy_api import PrivacyApi
 from activitywatch.server.query_api import QueryApi
+from activitywatch.server.reports_api import ReportsApi
 from activitywatch.server.routing import ApiRouter
 from activitywatch.server.security import OriginPolicy, RequestGuard
 from activitywatch.store import Store
@@ -42,6 +43,7 @@ def api_operations(store: Store, options: ServerOptions) -> list[Operation]:
         *Exchange(calls, options).operations(),
         *QueryApi(calls, options, query_functions()).operations(),
         *PrivacyApi(calls, options).operations(),
+        *ReportsApi(calls, options).operations(),
     ]
 
 

@@ -111,7 +111,7 @@ def _query_values(request: Request) -> dict[str, list[str]]:
     return parsed
 
 
-def _query(request: Request, name: str) -> str | None:
+def query_text(request: Request, name: str) -> str | None:
     """A query parameter given at most once; an empty value is an error, not "absent"."""
     values = _query_values(request).get(name, [])
     if not values:
@@ -125,7 +125,7 @@ def _query(request: Request, name: str) -> str | None:
 
 def query_timestamp(request: Request, name: str) -> int | None:
     """An optional RFC 3339 query parameter, in nanoseconds."""
-    raw = _query(request, name)
+    raw = query_text(request, name)
     if raw is None:
         return None
     try:
@@ -136,7 +136,7 @@ def query_timestamp(request: Request, name: str) -> int | None:
 
 def query_int(request: Request, name: str, minimum: int, maximum: int = 2**63 - 1) -> int | None:
     """An optional integer query parameter (plain decimal digits) within [minimum, maximum]."""
-    raw = _query(request, name)
+    raw = query_text(request, name)
     if raw is None:
         return None
     if not _INTEGER.fullmatch(raw):
@@ -149,7 +149,7 @@ def query_int(request: Request, name: str, minimum: int, maximum: int = 2**63 - 
 
 def query_seconds(request: Request, name: str, *, required: bool) -> float | None:
     """A number of seconds (plain decimal, 0 to 1e9) from the query string."""
-    raw = _query(request, name)
+    raw = query_text(request, name)
     if raw is None:
         if required:
             raise bad_request(f"Missing required parameter {name}")
