@@ -642,6 +642,19 @@ def report_cases() -> Iterator[Case]:
             ("tz path", "?from=2024-05-01&to=2024-05-01&tz=../../etc/passwd", "time zone"),
         ]:
             yield Case(f"report {kind} | {what}", "GET", path + query, 400, match)
+    path = "/api/0/reports/activitylog"
+    for what, query, match in [
+        ("no dates, no cursor", "", "'startDate' is required"),
+        ("bad cursor", "?cursor=%FF%FE", "not one this server gave out"),
+        ("cursor of another kind", "?cursor=eyJ2IjogMSwgInNlcSI6ICJ4In0", "not one this server gave out"),
+        ("cursor twice", "?cursor=a&cursor=b", "given 2 times"),
+        ("pageSize 5000", "?cursor=a&pageSize=5000", "pageSize"),
+        ("minDuration nan", "?startDate=2024-05-01&endDate=2024-05-01&minDuration=nan", "minDuration"),
+        ("maxDuration 1e99", "?startDate=2024-05-01&endDate=2024-05-01&maxDuration=1e99", "maxDuration"),
+        ("endDate before startDate", "?startDate=2024-05-02&endDate=2024-05-01", "before 'startDate'"),
+        ("startDate year 1", "?startDate=0001-01-01&endDate=0001-01-02", "between"),
+    ]:
+        yield Case(f"activity log | {what}", "GET", path + query, 400, match)
 
 
 def route_cases() -> Iterator[Case]:

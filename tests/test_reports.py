@@ -145,3 +145,86 @@ def test_days_follow_the_time_zone_and_start_of_day(seeded: httpx.Client, live_s
 def test_bad_parameters(seeded: httpx.Client, params: dict[str, Any], words: str) -> None:
     r = seeded.get("/api/0/reports/workinghours/computers", params=params)
     assert r.status_code == 400 and words in r.json()["message"], r.text
+
+
+# ---------------------------------------------------------------------------- activity log
+
+
+def log(http: httpx.Client, **params: Any) -> dict[str, Any]:
+    r = http.get("/api/0/reports/activitylog", params=params)
+    assert r.status_code == 200, r.text
+    return r.json()
+
+
+def all_pages(http: httpx.Client, **params: Any) -> tuple[list[dict[str, Any]], str]:
+    rows: list[dict[str, Any]] = []
+    page = log(http, **params)
+    while page["rows"]:
+        rows += page["rows"]
+        page = log(http, cursor=page["cursor"], pageSize=params.get("pageSize", 150))
+    return rows, page["cursor"]
+
+
+def test_activity_log_rows(seeded: httpx.Client, live_server: LiveServer) -> None:
+    store = live_server.store
+    store.create_bucket(Bucket("aw-watcher-web-firefox_pc1", "web.tab.current", "aw-watcher-web", "pc1", 0))
+    store.insert_events("aw-watcher-web-firefox_pc1", [
+        span(1, 11, 11.25, {"url": "https://news.example/", "title": "n"}),
+        span(1, 11.25, 12.5, {"url": "https://youtube.com/watch?v=1", "title": "YouTube"}),
+    ])  # fmt: skip
+    rows = log(seeded, startDate="2024-05-01", endDate="2024-05-01", tz="UTC", host="pc1")["rows"]
+    by_app = {r["executable"]: r for r in rows}
+    assert set(by_app) == {"code", "firefox", "slack", "terminal"}
+    firefox = by_app["firefox"]
+    assert {k: v for k, v in firefox.items() if k != "logId"} == {
+        "productivity": "unproductive",
+        "category": "Media",
+        "time_utc": "2024-05-01T11:00:00Z",
+        "computer": "pc1",
+        "user": getpass.getuser(),
+        "duration": 5400.0,
+        "executable": "firefox",
+        "titleBar": "YouTube",
+        "url": "https://youtube.com/watch?v=1",  # the tab showing for most of the time
+    }
+    assert (by_app["code"]["productivity"], by_app["code"]["category"]) == ("productive", "Work > Programming")
+    assert (by_app["slack"]["productivity"], by_app["terminal"]["category"]) == ("undefined", "Uncategorized")
+    assert by_app["code"]["url"] is None  # not a browser
+    assert log(seeded, startDate="2024-05-01", endDate="2024-05-02", tz="UTC", minDuration=7200, maxDuration=7200)[
+        "rows"
+    ] == [by_app["code"], by_app["terminal"]]
+
+
+def test_paging_with_the_cursor_returns_every_row_once_then_late_arrivals(
+    seeded: httpx.Client, live_server: LiveServer
+) -> None:
+    store = live_server.store
+    stored = {e.id for host in ("pc1", "pc2") for e in store.get_events(f"aw-watcher-window_{host}")}
+    rows, cursor = all_pages(seeded, startDate="2024-05-01", endDate="2024-05-02", tz="UTC", pageSize=2)
+    assert sorted(r["logId"] for r in rows) == sorted(stored)  # each exactly once
+    assert log(seeded, cursor=cursor) == {"rows": [], "cursor": cursor}  # an empty page keeps the cursor
+
+    # a client catching up with an event from last week, and a heartbeat extending the last event
+    late = store.insert_events("aw-watcher-window_pc2", [span(2, 8, 9, {"app": "late", "title": "queued"})])[0]
+    latest = store.get_events("aw-watcher-window_pc2", limit=1)[0]
+    store.heartbeat("aw-watcher-window_pc2", Event(latest.end + S, 0, latest.data), 10 * S)
+    newer, next_cursor = all_pages(seeded, cursor=cursor)
+    assert [r["logId"] for r in newer] == [late.id, latest.id]
+    assert newer[1]["duration"] == latest.duration / S + 1
+    assert next_cursor != cursor
+
+
+@pytest.mark.parametrize(
+    ("params", "words"),
+    [
+        ({}, "'startDate' is required"),
+        ({"startDate": "2024-05-02", "endDate": "2024-05-01"}, "before 'startDate'"),
+        ({"cursor": "not-a-cursor"}, "not one this server gave out"),
+        ({"cursor": "eyJzZXEiOiAtMX0"}, "not one this server gave out"),  # {"seq": -1}
+        ({"cursor": "x", "pageSize": 1001}, "pageSize"),
+        ({"startDate": "2024-05-01", "endDate": "2024-05-01", "minDuration": "-1"}, "minDuration"),
+    ],
+)
+def test_activity_log_bad_parameters(seeded: httpx.Client, params: dict[str, Any], words: str) -> None:
+    r = seeded.get("/api/0/reports/activitylog", params=params)
+    assert r.status_code == 400 and words in r.json()["message"], r.text

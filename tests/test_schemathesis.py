@@ -51,6 +51,7 @@ DOCUMENTED = {
     "POST /api/0/import",
     "POST /api/0/query/",
     "POST /api/0/forget",
+    "GET /api/0/reports/activitylog",
     "GET /api/0/reports/workinghours/computers",
     "GET /api/0/reports/workinghours/users",
     "GET /api/0/settings",

@@ -7,10 +7,14 @@ computer's). Days start at the `startOfDay` setting (aw-webui's, "HH:MM"; defaul
 
 from __future__ import annotations
 
+import base64
+import binascii
 import datetime as dt
 import getpass
+import json
 import re
 from collections.abc import Sequence
+from dataclasses import dataclass
 from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
@@ -21,11 +25,12 @@ from activitywatch.core.models import Event
 from activitywatch.core.timestamps import format_timestamp
 from activitywatch.server.dispatch import StoreCalls
 from activitywatch.server.errors import bad_request
-from activitywatch.server.inputs import query_int, query_text
+from activitywatch.server.inputs import query_int, query_seconds, query_text
 from activitywatch.server.operations import Operation, Param, Reply
 from activitywatch.server.options import ServerOptions
 from activitywatch.server.responses import json_response
 from activitywatch.store import Store
+from activitywatch.transforms.classify import categorize
 from activitywatch.transforms.workhours import DayReport, Productivity, day_report
 
 MAX_DAYS = 366
@@ -99,6 +104,19 @@ def _start_of_day(value: Any) -> dt.time:
 
 def _ns(moment: dt.datetime) -> int:
     return int(moment.timestamp()) * 1_000_000_000
+
+
+@dataclass(frozen=True)
+class LogQuery:
+    """One page request of the activity log."""
+
+    cursor: int
+    start: int | None
+    end: int | None
+    host: str | None
+    min_duration: int
+    max_duration: int
+    size: int
 
 
 class ReportsApi:
@@ -176,6 +194,86 @@ class ReportsApi:
             {"rows": rows[(page - 1) * size : page * size], "total": len(rows), "page": page, "pageSize": size}
         )
 
+    # ------------------------------------------------------------------ activity log
+
+    def _log(self, q: LogQuery) -> dict[str, Any]:
+        rows = self.store.log_rows(
+            after_seq=q.cursor, start=q.start, end=q.end, host=q.host,
+            min_duration=q.min_duration, max_duration=q.max_duration, limit=q.size,
+        )  # fmt: skip
+        productivity = Productivity(self.store.get_setting("classes"))
+        categorized = categorize([r.event for r in rows], productivity.rules)
+        web = self._web_buckets()
+        user = getpass.getuser()
+        out = []
+        for row, event in zip(rows, categorized, strict=True):
+            category = event.data["$category"]
+            out.append(
+                {
+                    "logId": row.event.id,
+                    "productivity": productivity.kind(category),
+                    "category": " > ".join(category),
+                    "time_utc": format_timestamp(row.event.timestamp),
+                    "computer": row.hostname,
+                    "user": user,
+                    "duration": row.event.duration / 1e9,
+                    "executable": row.event.data.get("app"),
+                    "titleBar": row.event.data.get("title"),
+                    "url": self._url(web.get(row.hostname, []), row.event),
+                }
+            )
+        next_cursor = rows[-1].seq if rows else q.cursor
+        return {"rows": out, "cursor": encode_cursor(next_cursor)}
+
+    def _web_buckets(self) -> dict[str, list[str]]:
+        """{hostname: web-watcher bucket ids}."""
+        found: dict[str, list[str]] = {}
+        for info in self.store.list_buckets():
+            if info.bucket.type == "web.tab.current":
+                found.setdefault(info.bucket.hostname, []).append(info.bucket.id)
+        return found
+
+    def _url(self, web_buckets: Sequence[str], window: Event) -> str | None:
+        """The URL of the browser tab that was showing during most of a browser's window event."""
+        app = str(window.data.get("app", "")).lower()
+        if not web_buckets or not any(name in app for name in BROWSERS):
+            return None
+        best, best_overlap = None, 0
+        for bucket_id in web_buckets:
+            for tab in self.store.get_events(bucket_id, window.timestamp, window.end):
+                if tab.duration > best_overlap and isinstance(tab.data.get("url"), str):
+                    best, best_overlap = tab.data["url"], tab.duration
+        return best
+
+    async def activity_log(self, request: Request) -> Response:
+        """Window events with productivity and category, paged by an opaque change-sequence cursor."""
+        size = query_int(request, "pageSize", 1, MAX_PAGE_SIZE) or DEFAULT_PAGE_SIZE
+        raw_cursor = query_text(request, "cursor")
+        start = end = None
+        if raw_cursor is None:
+            first, last = _date(request, "startDate"), _date(request, "endDate")
+            if last < first:
+                raise bad_request("'endDate' must not be before 'startDate'")
+            zone = _zone(request)
+            day_start = _start_of_day(self.store.get_setting("startOfDay"))
+            start = _ns(dt.datetime.combine(first, day_start, zone))
+            end = _ns(dt.datetime.combine(last + dt.timedelta(days=1), day_start, zone))
+            cursor = 0
+        else:
+            cursor = decode_cursor(raw_cursor)
+        minimum = query_seconds(request, "minDuration", required=False) or 0.0
+        maximum = query_seconds(request, "maxDuration", required=False)
+        query = LogQuery(
+            cursor,
+            start,
+            end,
+            query_text(request, "host"),
+            round(minimum * 1e9),
+            round(maximum * 1e9) if maximum is not None else 2**62,
+            size,
+        )
+        return json_response(await self.calls.slow(self._log, query))
+
     async def computers(self, request: Request) -> Response:
         """Working hours per day and computer."""
         return await self.working_hours(request, "computer")
@@ -194,6 +292,25 @@ class ReportsApi:
             Param("tz", "query", {"type": "string"}, "IANA time zone for the days (default: this computer's)"),
         )
         return [
+            Operation(
+                "GET",
+                "/api/0/reports/activitylog",
+                self.activity_log,
+                "Activity log (window events) with an opaque cursor",
+                "reports",
+                params=(
+                    Param("startDate", "query", {"type": "string", "format": "date"}, "First day (without a cursor)"),
+                    Param("endDate", "query", {"type": "string", "format": "date"}, "Last day, inclusive"),
+                    Param("cursor", "query", {"type": "string"}, "From the previous page: continues after it"),
+                    Param("pageSize", "query", {"type": "integer", "minimum": 1, "maximum": MAX_PAGE_SIZE}, "Rows"),
+                    Param("minDuration", "query", {"type": "number", "minimum": 0}, "Seconds"),
+                    Param("maxDuration", "query", {"type": "number", "minimum": 0}, "Seconds"),
+                    Param("host", "query", {"type": "string"}, "Only this computer"),
+                    Param("tz", "query", {"type": "string"}, "IANA time zone for the days"),
+                ),
+                replies={200: Reply("A page of rows and the cursor for the next", LOG_PAGE)},
+                errors=(400,),
+            ),
             Operation(
                 "GET",
                 "/api/0/reports/workinghours/computers",
@@ -215,6 +332,30 @@ class ReportsApi:
                 errors=(400,),
             ),
         ]
+
+
+BROWSERS = ("firefox", "chrome", "chromium", "brave", "edge", "opera", "vivaldi", "safari", "librewolf", "zen", "arc")
+LOG_PAGE = {
+    "type": "object",
+    "properties": {"rows": {"type": "array", "items": {"type": "object"}}, "cursor": {"type": "string"}},
+}
+
+
+def encode_cursor(seq: int) -> str:
+    """An opaque cursor for a position in the change sequence."""
+    return base64.urlsafe_b64encode(json.dumps({"v": 1, "seq": seq}).encode()).decode().rstrip("=")
+
+
+def decode_cursor(text: str) -> int:
+    """The position of a cursor made by encode_cursor (400 for anything else)."""
+    try:
+        doc = json.loads(base64.urlsafe_b64decode(text + "=" * (-len(text) % 4)))
+        seq = doc["seq"]
+        if doc.get("v") != 1 or not isinstance(seq, int) or isinstance(seq, bool) or not 0 <= seq < 2**63:
+            raise ValueError
+    except (ValueError, KeyError, TypeError, UnicodeDecodeError, binascii.Error):
+        raise bad_request("The cursor is not one this server gave out") from None
+    return int(seq)
 
 
 def _row(day: dt.date, by: str, name: str, report: DayReport) -> dict[str, Any]:

@@ -95,6 +95,15 @@ SQL_FORGET_CANDIDATES = (
     " AND (endtime > :start OR starttime >= :start)"
 )
 SQL_EVENT_RESHAPE = "UPDATE events SET starttime = ?, endtime = ?, seq = ? WHERE id = ?"
+SQL_LOG_ROWS = (
+    "SELECT e.id, e.starttime, e.endtime, e.data, e.seq, b.hostname, b.id"
+    " FROM events e JOIN buckets b ON b.key = e.bucket_key"
+    " WHERE e.seq > :after AND b.type = 'currentwindow'"
+    " AND (:start IS NULL OR (e.starttime >= :start AND e.starttime < :end))"
+    " AND (:host IS NULL OR b.hostname = :host)"
+    " AND e.endtime - e.starttime BETWEEN :mind AND :maxd"
+    " ORDER BY e.seq LIMIT :limit"
+)
 SQL_META_SET = "INSERT INTO meta (key, value) VALUES (?, ?) ON CONFLICT(key) DO UPDATE SET value = excluded.value"
 
 SQL_SETTINGS_ALL = "SELECT key, value FROM settings ORDER BY key"
@@ -121,6 +130,16 @@ class ImportReport:
     events_imported: int
     events_skipped: int
     events_filtered: int = 0  # dropped by a privacy filter
+
+
+@dataclass(frozen=True)
+class LogRow:
+    """A window event as the activity log reads it."""
+
+    seq: int
+    bucket_id: str
+    hostname: str
+    event: Event
 
 
 @dataclass(frozen=True)
@@ -606,6 +625,37 @@ class Store:
     def open_export(self, bucket_ids: Sequence[str] | None = None) -> ExportStream:
         """A streamed export of some (or all) buckets from one consistent snapshot."""
         return ExportStream(self.path, bucket_ids, self._key)
+
+    # ----------------------------------------------------------------- activity log
+
+    def log_rows(
+        self,
+        *,
+        after_seq: int,
+        start: int | None,
+        end: int | None,
+        host: str | None,
+        min_duration: int,
+        max_duration: int,
+        limit: int,
+    ) -> list[LogRow]:
+        """Window events changed after `after_seq` in change-sequence order (starting in [start, end)
+        when given), of one host or all, with durations in [min_duration, max_duration] ns."""
+        params = {
+            "after": after_seq,
+            "start": start,
+            "end": end,
+            "host": host,
+            "mind": min_duration,
+            "maxd": max_duration,
+            "limit": limit,
+        }
+        with self._reading() as conn:
+            rows = fetch(conn, SQL_LOG_ROWS, params)
+        return [
+            LogRow(seq, bucket_id, hostname, Event(ts, te - ts, load_json(data), event_id))
+            for event_id, ts, te, data, seq, hostname, bucket_id in rows
+        ]
 
     # ----------------------------------------------------------------- API tokens
 
