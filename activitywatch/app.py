@@ -27,7 +27,7 @@ from activitywatch.server.auth import is_loopback
 from activitywatch.server.options import ServerOptions
 from activitywatch.server.runner import ApiServer, check_tls
 from activitywatch.store import ForgetReport, ImportReport, Store
-from activitywatch.store.database import encrypt_file, is_encrypted
+from activitywatch.store.database import decrypt_file, encrypt_file, is_encrypted
 
 if TYPE_CHECKING:
     from activitywatch.watchers.host import WatcherSet
@@ -105,6 +105,26 @@ def open_store(settings: Settings) -> Store:
     return Store(path, key=key)
 
 
+def _copy_with_progress(source: Path, target: Path, progress: Callable[[str], None]) -> None:
+    total = source.stat().st_size
+    with open(source, "rb") as src, open(target, "wb") as dst:
+        done = 0
+        while chunk := src.read(4 * 1024 * 1024):
+            dst.write(chunk)
+            done += len(chunk)
+            progress(f"Copying: {100 * done // max(total, 1)} %")
+        dst.flush()
+        os.fsync(dst.fileno())
+
+
+def _swap(path: Path, work: Path, backup: Path) -> None:
+    """Make `work` the database, keeping the old file as `backup`."""
+    os.replace(path, backup)
+    for suffix in ("-wal", "-shm"):
+        path.with_name(path.name + suffix).unlink(missing_ok=True)
+    os.replace(work, path)
+
+
 def encrypt_database(settings: Settings, progress: Callable[[str], None]) -> Path:
     """Encrypt the existing database in place (stop the app first); return the unencrypted backup.
 
@@ -120,16 +140,7 @@ def encrypt_database(settings: Settings, progress: Callable[[str], None]) -> Pat
         counts = store.row_counts()
         store.checkpoint()
     work = path.with_name(path.name + ".encrypting")
-    backup = path.with_name(path.name + ".unencrypted.bak")
-    total = path.stat().st_size
-    with open(path, "rb") as src, open(work, "wb") as dst:
-        done = 0
-        while chunk := src.read(4 * 1024 * 1024):
-            dst.write(chunk)
-            done += len(chunk)
-            progress(f"Copying: {100 * done // max(total, 1)} %")
-        dst.flush()
-        os.fsync(dst.fileno())
+    _copy_with_progress(path, work, progress)
     progress("Encrypting...")
     key = keys.new_key(path)
     try:
@@ -141,10 +152,39 @@ def encrypt_database(settings: Settings, progress: Callable[[str], None]) -> Pat
     except BaseException:
         work.unlink(missing_ok=True)
         raise
-    os.replace(path, backup)
-    for suffix in ("-wal", "-shm"):
-        path.with_name(path.name + suffix).unlink(missing_ok=True)
-    os.replace(work, path)
+    backup = path.with_name(path.name + ".unencrypted.bak")
+    _swap(path, work, backup)
+    return backup
+
+
+def decrypt_database(settings: Settings, progress: Callable[[str], None]) -> Path:
+    """Turn the encrypted database back into a plain one (stop the app first); return the encrypted
+    backup (its key stays in the keyring so the backup can still be opened)."""
+    path = settings.database_path
+    if not is_encrypted(path):
+        raise InvalidInput(f"The database {path} is not encrypted.")
+    key = keys.stored_key(path)
+    if key is None:
+        raise StorageError(f"The key of {path} is not in this computer's keyring, so it cannot be decrypted.")
+    with Store(path, key=key) as store:
+        counts = store.row_counts()
+        store.checkpoint()
+    work = path.with_name(path.name + ".decrypting")
+    _copy_with_progress(path, work, progress)
+    progress("Decrypting...")
+    try:
+        decrypt_file(work, key)
+        progress("Checking the decrypted copy...")
+        if is_encrypted(work):
+            raise StorageError("The copy is still encrypted; nothing was changed.")
+        with Store(work) as check:
+            if check.row_counts() != counts:
+                raise StorageError("The decrypted copy does not hold the same rows; nothing was changed.")
+    except BaseException:
+        work.unlink(missing_ok=True)
+        raise
+    backup = path.with_name(path.name + ".encrypted.bak")
+    _swap(path, work, backup)
     return backup
 
 

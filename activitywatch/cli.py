@@ -11,6 +11,7 @@ from pathlib import Path
 from activitywatch import __version__
 from activitywatch.app import (
     App,
+    decrypt_database,
     encrypt_database,
     export_buckets,
     forget_range,
@@ -80,6 +81,7 @@ def build_parser() -> argparse.ArgumentParser:
     token_commands.add_parser("list", help="the tokens (names and scopes, never the tokens)")
     revoke = token_commands.add_parser("revoke", help="delete a token")
     revoke.add_argument("name")
+    commands.add_parser("decrypt", help="turn an encrypted database back into a plain one (stop the app first)")
     commands.add_parser(
         "encrypt", help="encrypt the database in place, its key kept in the OS keyring (stop the app first)"
     )
@@ -185,6 +187,14 @@ def main(argv: Sequence[str] | None = None) -> int:
             return _forget(args, settings)
         if args.command == "encrypt":
             return _encrypt(settings)
+        if args.command == "decrypt":
+            backup = decrypt_database(settings, lambda step: print(step, file=sys.stderr, flush=True))
+            print(
+                f"Decrypted {settings.database_path}. The encrypted original is kept as {backup} "
+                "(its key stays in the keyring): delete both once you no longer need them.",
+                file=sys.stderr,
+            )
+            return 0
         if args.command == "token":
             return _token(args, settings)
         return _import(args, settings)

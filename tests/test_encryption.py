@@ -107,3 +107,22 @@ def test_without_its_key_the_database_is_refused_with_a_sentence(home: Path) -> 
     assert "is encrypted and its key is not in this computer's keyring" in result.stderr
     with pytest.raises(Exception, match="not a usable ActivityWatch database"):
         Store(data / "activitywatch.db", key="0" * 64)  # a wrong key reads nothing
+
+
+def test_decrypt_turns_it_back_into_plain_sqlite(home: Path) -> None:
+    data = home / "d"
+    data.mkdir()
+    with Store(data / "activitywatch.db") as store:
+        store.create_bucket(Bucket("b", "t", "c", "h", 0), [Event(BASE + i * S, S, {"i": i}) for i in range(300)])
+        before = b"".join(store.open_export())
+    assert run_cli(["--data-dir", str(data), "encrypt"], home).returncode == 0
+    result = run_cli(["--data-dir", str(data), "decrypt"], home)
+    assert result.returncode == 0, result.stderr
+    assert "Decrypting" in result.stderr and "Copying: 100 %" in result.stderr
+    db = data / "activitywatch.db"
+    assert not is_encrypted(db) and plain_sqlite_can_read(db)
+    assert is_encrypted(data / "activitywatch.db.encrypted.bak")
+    with Store(db) as store:
+        assert b"".join(store.open_export()) == before
+    again = run_cli(["--data-dir", str(data), "decrypt"], home)
+    assert again.returncode != 0 and "is not encrypted" in again.stderr

@@ -99,6 +99,19 @@ def encrypt_file(path: Path, key: str) -> None:
             conn.close()
 
 
+def decrypt_file(path: Path, key: str) -> None:
+    """Turn an encrypted database file back into a plain one, in place (no other connection open)."""
+    with translated_errors(path):
+        conn = apsw.Connection(str(path))
+        try:
+            conn.execute(f"PRAGMA key = '{check_key(key)}'")
+            conn.execute("PRAGMA journal_mode = DELETE")
+            conn.execute("PRAGMA rekey = ''")
+            conn.execute("PRAGMA journal_mode = WAL")
+        finally:
+            conn.close()
+
+
 def connect(path: Path, *, readonly: bool = False, key: str | None = None) -> apsw.Connection:
     """Open the database with the pragmas every connection needs (`key`: of an encrypted database)."""
     conn = apsw.Connection(str(path))
