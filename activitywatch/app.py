@@ -125,36 +125,57 @@ def _swap(path: Path, work: Path, backup: Path) -> None:
     os.replace(work, path)
 
 
-def encrypt_database(settings: Settings, progress: Callable[[str], None]) -> Path:
-    """Encrypt the existing database in place (stop the app first); return the unencrypted backup.
+def _rewrite(
+    path: Path,
+    *,
+    old_key: str | None,
+    new_key: str | None,
+    change: Callable[[Path], None],
+    what: str,
+    backup_suffix: str,
+    progress: Callable[[str], None],
+) -> Path:
+    """Copy the database (with progress), `change` the copy, check it opens with `new_key` and holds
+    the same rows, then swap: the original is kept under `backup_suffix`, which is returned."""
+    with Store(path, key=old_key) as store:  # brings the schema up to date and folds the WAL into the file
+        counts = store.row_counts()
+        store.checkpoint()
+    work = path.with_name(f"{path.name}.{what}")
+    _copy_with_progress(path, work, progress)
+    progress(f"{what.capitalize()}...")
+    try:
+        change(work)
+        progress(f"Checking the copy after {what}...")
+        if is_encrypted(work) != (new_key is not None):
+            raise StorageError(f"{what.capitalize()} did not change the copy; nothing was changed.")
+        with Store(work, key=new_key) as check:
+            if check.row_counts() != counts:
+                raise StorageError(f"The copy after {what} does not hold the same rows; nothing was changed.")
+    except BaseException:
+        work.unlink(missing_ok=True)
+        raise
+    backup = path.with_name(path.name + backup_suffix)
+    _swap(path, work, backup)
+    return backup
 
-    Steps: copy the file (with progress), encrypt the copy (SQLite3 Multiple Ciphers' rekey), check
-    it opens with the new key and holds the same rows, then swap: the original becomes the backup.
-    """
+
+def encrypt_database(settings: Settings, progress: Callable[[str], None]) -> Path:
+    """Encrypt the existing database in place (stop the app first); return the unencrypted backup."""
     path = settings.database_path
     if not path.exists():
         raise InvalidInput(f"There is no database at {path} yet; set [storage] encrypt = true to create one encrypted.")
     if is_encrypted(path):
         raise InvalidInput(f"The database {path} is already encrypted.")
-    with Store(path) as store:  # brings the schema up to date and folds the WAL into the file
-        counts = store.row_counts()
-        store.checkpoint()
-    work = path.with_name(path.name + ".encrypting")
-    _copy_with_progress(path, work, progress)
-    progress("Encrypting...")
     key = keys.new_key(path)
-    try:
-        encrypt_file(work, key)
-        progress("Checking the encrypted copy...")
-        with Store(work, key=key) as check:
-            if check.row_counts() != counts:
-                raise StorageError("The encrypted copy does not hold the same rows; nothing was changed.")
-    except BaseException:
-        work.unlink(missing_ok=True)
-        raise
-    backup = path.with_name(path.name + ".unencrypted.bak")
-    _swap(path, work, backup)
-    return backup
+    return _rewrite(
+        path,
+        old_key=None,
+        new_key=key,
+        change=lambda work: encrypt_file(work, key),
+        what="encrypting",
+        backup_suffix=".unencrypted.bak",
+        progress=progress,
+    )
 
 
 def decrypt_database(settings: Settings, progress: Callable[[str], None]) -> Path:
@@ -166,26 +187,15 @@ def decrypt_database(settings: Settings, progress: Callable[[str], None]) -> Pat
     key = keys.stored_key(path)
     if key is None:
         raise StorageError(f"The key of {path} is not in this computer's keyring, so it cannot be decrypted.")
-    with Store(path, key=key) as store:
-        counts = store.row_counts()
-        store.checkpoint()
-    work = path.with_name(path.name + ".decrypting")
-    _copy_with_progress(path, work, progress)
-    progress("Decrypting...")
-    try:
-        decrypt_file(work, key)
-        progress("Checking the decrypted copy...")
-        if is_encrypted(work):
-            raise StorageError("The copy is still encrypted; nothing was changed.")
-        with Store(work) as check:
-            if check.row_counts() != counts:
-                raise StorageError("The decrypted copy does not hold the same rows; nothing was changed.")
-    except BaseException:
-        work.unlink(missing_ok=True)
-        raise
-    backup = path.with_name(path.name + ".encrypted.bak")
-    _swap(path, work, backup)
-    return backup
+    return _rewrite(
+        path,
+        old_key=key,
+        new_key=None,
+        change=lambda work: decrypt_file(work, key),
+        what="decrypting",
+        backup_suffix=".encrypted.bak",
+        progress=progress,
+    )
 
 
 def server_options(settings: Settings) -> ServerOptions:

@@ -9,6 +9,7 @@ from typing import Any, Protocol
 
 from activitywatch.core.errors import InvalidInput, NotFound
 from activitywatch.core.models import Event
+from activitywatch.core.wire import json_type
 from activitywatch.query.errors import QueryError, QueryFunctionException, QueryInterpretException
 from activitywatch.transforms.regexes import UNLIMITED, Deadline
 
@@ -123,15 +124,7 @@ def _all_events(value: list[Any]) -> bool:
 
 
 def describe(value: Any) -> str:
-    """The query-language name of a value's type, for messages."""
-    if value is None:
-        return "null"
-    if isinstance(value, bool):
-        return "a boolean"
-    if isinstance(value, int | float):
-        return "a number"
-    if isinstance(value, str):
-        return "a string"
+    """The query-language name of a value's type, for messages (JSON's names for plain values)."""
     if isinstance(value, Event):
         return "an event"
     if isinstance(value, EventList):
@@ -142,7 +135,7 @@ def describe(value: Any) -> str:
         return "a dict"
     if isinstance(value, QueryFunction):
         return "a function"
-    return type(value).__name__
+    return json_type(value)
 
 
 def _check(function: str, index: int, param: Param, value: Any) -> Any:

@@ -67,27 +67,32 @@ def linux_session_problem(environ: Mapping[str, str]) -> str | None:
 # ------------------------------------------------------------------------------------------- X11
 
 
+def open_x_display() -> Any:
+    """A python-xlib connection to this session's X server (ProbeUnavailable with the reason if none)."""
+    problem = linux_session_problem(os.environ)
+    if problem:
+        raise ProbeUnavailable(problem)
+    try:
+        from Xlib import display
+
+        return display.Display()
+    except Exception as exc:  # python-xlib raises many kinds on a bad display
+        raise ProbeUnavailable(f"cannot connect to the X display {os.environ.get('DISPLAY')}: {exc}") from None
+
+
 class X11IdleProbe:
     """Idle time from the MIT-SCREEN-SAVER extension (python-xlib); its state tells a blanked or
     locked screen."""
 
     def __init__(self) -> None:
-        problem = linux_session_problem(os.environ)
-        if problem:
-            raise ProbeUnavailable(problem)
-        try:
-            from Xlib import display, error
-            from Xlib.ext import screensaver
+        from Xlib.ext import screensaver
 
-            self._display = display.Display()
-        except Exception as exc:  # python-xlib raises many kinds on a bad display
-            raise ProbeUnavailable(f"cannot connect to the X display {os.environ.get('DISPLAY')}: {exc}") from None
+        self._display = open_x_display()
         if not self._display.has_extension("MIT-SCREEN-SAVER"):
             self._display.close()
             raise ProbeUnavailable("the X server has no screen-saver extension to tell idle time")
         self._screensaver = screensaver
         self._root = self._display.screen().root
-        self._errors = (error.XError, error.ConnectionClosedError, OSError)
 
     def idle(self) -> tuple[float, bool]:
         """(seconds since input, screen saver or lock active)."""
@@ -143,17 +148,7 @@ class PyWinCtlWindowProbe:
     spawns `ps` on every call and is empty for windows that do not announce their process."""
 
     def __init__(self) -> None:
-        self._x11 = None
-        if sys.platform.startswith("linux"):
-            problem = linux_session_problem(os.environ)
-            if problem:
-                raise ProbeUnavailable(problem)
-            try:
-                from Xlib import display
-
-                self._x11 = display.Display()
-            except Exception as exc:  # python-xlib raises many kinds on a bad display
-                raise ProbeUnavailable(f"cannot connect to the X display {os.environ.get('DISPLAY')}: {exc}") from None
+        self._x11 = open_x_display() if sys.platform.startswith("linux") else None
         try:
             import pywinctl
         except (Exception, SystemExit) as exc:  # pywinctl exits when xrandr is missing
