@@ -79,6 +79,15 @@ def http(live_server: LiveServer) -> Iterator[httpx.Client]:
         yield client
 
 
+@pytest.fixture
+def watcher_threads() -> Iterator[list[Any]]:
+    """Watcher threads a test starts; each must stop within its bounded wait afterwards."""
+    started: list[Any] = []
+    yield started
+    for t in started:
+        assert t.stop()
+
+
 def snapshot(store: Store) -> tuple[bytes, dict[str, Any]]:
     """Everything stored: the full export and the settings (to prove a request changed nothing)."""
     return b"".join(store.open_export()), store.get_settings()

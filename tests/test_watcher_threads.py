@@ -5,20 +5,18 @@ is real."""
 from __future__ import annotations
 
 import threading
-from collections.abc import Iterator
-from pathlib import Path
 from typing import Any
 
-import pytest
 from pytestqt.qtbot import QtBot
 
-from activitywatch.core.errors import NotFound, StorageError
+from activitywatch.core.errors import StorageError
 from activitywatch.core.models import Bucket, Event
 from activitywatch.store import Store
 from activitywatch.watchers.builtin import AfkWatcher, WindowWatcher
 from activitywatch.watchers.probes import ProbeUnavailable
 from activitywatch.watchers.window import ActiveWindow
 from activitywatch.watchers.worker import WatcherThread
+from tests.watcher_support import events_of, start
 
 WAIT = 10_000  # ms: an upper bound for things that happen within a few polls
 
@@ -43,40 +41,11 @@ class WindowStandIn:
         self.closed = True
 
 
-@pytest.fixture
-def store(tmp_path: Path) -> Iterator[Store]:
-    with Store(tmp_path / "db.sqlite") as s:
-        yield s
-
-
-@pytest.fixture
-def threads() -> Iterator[list[WatcherThread]]:
-    started: list[WatcherThread] = []
-    yield started
-    for t in started:
-        t.stop()
-
-
-def events_of(store: Store, bucket_id: str) -> list[Event]:
-    """The bucket's events ([] until the watcher has created it)."""
-    try:
-        return store.get_events(bucket_id)
-    except NotFound:
-        return []
-
-
-def start(threads: list[WatcherThread], watcher: Any) -> WatcherThread:
-    t = WatcherThread(watcher)
-    threads.append(t)
-    t.start()
-    return t
-
-
-def test_start_pause_resume_stop(qtbot: QtBot, store: Store, threads: list[WatcherThread]) -> None:
+def test_start_pause_resume_stop(qtbot: QtBot, store: Store, watcher_threads: list[WatcherThread]) -> None:
     probe = WindowStandIn()
     watcher = WindowWatcher(store, poll_time=0.05, probe_factory=lambda: probe, host="testhost")
     with qtbot.waitSignal(watcher.running, timeout=WAIT):
-        t = start(threads, watcher)
+        t = start(watcher_threads, watcher)
     qtbot.waitUntil(lambda: probe.asked >= 3, timeout=WAIT)
     assert probe.thread is not threading.main_thread()  # sampled on the watcher's own thread
     qtbot.waitUntil(lambda: bool(events_of(store, "aw-watcher-window_testhost")), timeout=WAIT)
@@ -87,9 +56,11 @@ def test_start_pause_resume_stop(qtbot: QtBot, store: Store, threads: list[Watch
 
     with qtbot.waitSignal(watcher.paused, timeout=WAIT):
         t.pause()
+    # paused: its timer is stopped, and a poll (as the timer would make) samples nothing
+    assert watcher.state == "paused" and watcher._timer is not None and not watcher._timer.isActive()
     asked = probe.asked
-    qtbot.wait(300)  # six poll intervals: a running watcher would have sampled
-    assert probe.asked == asked and watcher.state == "paused"
+    watcher.poll()
+    assert probe.asked == asked
 
     probe.window = ActiveWindow("browser", "news")
     with qtbot.waitSignal(watcher.running, timeout=WAIT):
@@ -101,31 +72,37 @@ def test_start_pause_resume_stop(qtbot: QtBot, store: Store, threads: list[Watch
     assert not t.thread.isRunning() and probe.closed and watcher.state == "stopped"
 
 
-def test_an_unavailable_probe_is_reported_not_crashed(qtbot: QtBot, store: Store, threads: list[WatcherThread]) -> None:
+def test_an_unavailable_probe_is_reported_not_crashed(
+    qtbot: QtBot, store: Store, watcher_threads: list[WatcherThread]
+) -> None:
     def no_display() -> Any:
         raise ProbeUnavailable("there is no display (DISPLAY is not set)")
 
     watcher = WindowWatcher(store, poll_time=0.05, probe_factory=no_display, host="h")
     with qtbot.waitSignal(watcher.unavailable, timeout=WAIT) as blocker:
-        t = start(threads, watcher)
+        t = start(watcher_threads, watcher)
     assert blocker.args == ["there is no display (DISPLAY is not set)"]
     assert watcher.state == "unavailable" and store.list_buckets() == []
     assert t.stop()
 
 
-def test_a_failing_probe_is_reported_by_signal(qtbot: QtBot, store: Store, threads: list[WatcherThread]) -> None:
+def test_a_failing_probe_is_reported_by_signal(
+    qtbot: QtBot, store: Store, watcher_threads: list[WatcherThread]
+) -> None:
     probe = WindowStandIn()
     watcher = WindowWatcher(store, poll_time=0.05, probe_factory=lambda: probe, host="h")
     with qtbot.waitSignal(watcher.running, timeout=WAIT):
-        start(threads, watcher)
+        start(watcher_threads, watcher)
     probe.window = RuntimeError("the window system went away")  # type: ignore[assignment]
     with qtbot.waitSignal(watcher.failed, timeout=WAIT) as blocker:
         pass
     assert blocker.args == ["RuntimeError: the window system went away"]
     assert watcher.state == "failed"
+    # a failed watcher stops polling (the app decides about restarts)
+    assert watcher._timer is not None and not watcher._timer.isActive()
     asked = probe.asked
-    qtbot.wait(200)
-    assert probe.asked == asked  # a failed watcher stops polling (the app decides about restarts)
+    watcher.poll()
+    assert probe.asked == asked
 
 
 class Breakable:
@@ -146,13 +123,15 @@ class Breakable:
         return self.store.heartbeat(bucket_id, heartbeat, pulsetime)
 
 
-def test_write_trouble_is_reported_and_caught_up(qtbot: QtBot, store: Store, threads: list[WatcherThread]) -> None:
+def test_write_trouble_is_reported_and_caught_up(
+    qtbot: QtBot, store: Store, watcher_threads: list[WatcherThread]
+) -> None:
     probe = WindowStandIn()
     sink = Breakable(store)
     sink.broken.set()
     watcher = WindowWatcher(sink, poll_time=0.05, probe_factory=lambda: probe, host="h")
     with qtbot.waitSignal(watcher.trouble, timeout=WAIT) as blocker:
-        start(threads, watcher)
+        start(watcher_threads, watcher)
     assert blocker.args == ["database or disk is full"]
     assert store.list_buckets() == []
     qtbot.waitUntil(lambda: probe.asked >= 5, timeout=WAIT)  # still sampling, keeping what it saw
@@ -175,11 +154,13 @@ class IdleStandIn:
         pass
 
 
-def test_afk_watcher_writes_the_reference_bucket(qtbot: QtBot, store: Store, threads: list[WatcherThread]) -> None:
+def test_afk_watcher_writes_the_reference_bucket(
+    qtbot: QtBot, store: Store, watcher_threads: list[WatcherThread]
+) -> None:
     probe = IdleStandIn()
     watcher = AfkWatcher(store, timeout=1, poll_time=0.05, probe_factory=lambda: probe, host="h")
     with qtbot.waitSignal(watcher.running, timeout=WAIT):
-        start(threads, watcher)
+        start(watcher_threads, watcher)
     qtbot.waitUntil(lambda: bool(events_of(store, "aw-watcher-afk_h")), timeout=WAIT)
     probe.value = (5.0, False)
     qtbot.waitUntil(lambda: events_of(store, "aw-watcher-afk_h")[0].data == {"status": "afk"}, timeout=WAIT)

@@ -12,12 +12,11 @@ import httpx
 import pytest
 from pytestqt.qtbot import QtBot
 
-from activitywatch.core.errors import NotFound
-from activitywatch.core.models import Event
 from activitywatch.store import Store
 from activitywatch.watchers.builtin import AfkWatcher, WindowWatcher
 from activitywatch.watchers.worker import WatcherThread
 from tests.conftest import ServerProcess
+from tests.watcher_support import events_of, start
 from tests.xserver import XServer, start_x_server, wait_for
 
 WAIT = 20_000  # ms: generous upper bounds; nothing here asserts speed
@@ -41,27 +40,6 @@ def on_x(xserver: XServer, monkeypatch: pytest.MonkeyPatch) -> XServer:
     return xserver
 
 
-@pytest.fixture
-def store(tmp_path: Path) -> Iterator[Store]:
-    with Store(tmp_path / "db.sqlite") as s:
-        yield s
-
-
-@pytest.fixture
-def threads() -> Iterator[list[WatcherThread]]:
-    started: list[WatcherThread] = []
-    yield started
-    for t in started:
-        assert t.stop()
-
-
-def events_of(store: Store, bucket_id: str) -> list[Event]:
-    try:
-        return store.get_events(bucket_id)
-    except NotFound:
-        return []
-
-
 def open_window(x: XServer, title: str, program: str = "xmessage") -> None:
     """A real window with this title, focused (openbox focuses new windows; we make sure)."""
     if program == "xmessage":
@@ -75,14 +53,12 @@ def open_window(x: XServer, title: str, program: str = "xmessage") -> None:
 
 
 def test_window_watcher_records_titles_and_apps(
-    qtbot: QtBot, on_x: XServer, store: Store, threads: list[WatcherThread]
+    qtbot: QtBot, on_x: XServer, store: Store, watcher_threads: list[WatcherThread]
 ) -> None:
     watcher = WindowWatcher(store, poll_time=0.1, exclude_titles=["secret"], exclude_apps=["xev"], host="xhost")
     open_window(on_x, "Quarterly report - Editor")
-    t = WatcherThread(watcher)
-    threads.append(t)
     with qtbot.waitSignal(watcher.running, timeout=WAIT):
-        t.start()
+        start(watcher_threads, watcher)
     bucket_id = "aw-watcher-window_xhost"
     seen = lambda: [(e.data["app"], e.data["title"]) for e in reversed(events_of(store, bucket_id))]  # noqa: E731
     qtbot.waitUntil(lambda: ("Xmessage", "Quarterly report - Editor") in seen(), timeout=WAIT)
@@ -100,14 +76,12 @@ def test_window_watcher_records_titles_and_apps(
 
 
 def test_afk_after_the_timeout_and_back_on_input(
-    qtbot: QtBot, on_x: XServer, store: Store, threads: list[WatcherThread]
+    qtbot: QtBot, on_x: XServer, store: Store, watcher_threads: list[WatcherThread]
 ) -> None:
     on_x.xdotool("mousemove", "100", "100")
     watcher = AfkWatcher(store, timeout=1.0, poll_time=0.1, host="xhost")
-    t = WatcherThread(watcher)
-    threads.append(t)
     with qtbot.waitSignal(watcher.running, timeout=WAIT):
-        t.start()
+        start(watcher_threads, watcher)
     bucket_id = "aw-watcher-afk_xhost"
     statuses = lambda: [e.data["status"] for e in reversed(events_of(store, bucket_id))]  # noqa: E731
     qtbot.waitUntil(lambda: statuses()[-1:] == ["afk"], timeout=WAIT)  # no input for over a second
@@ -125,14 +99,12 @@ def test_afk_after_the_timeout_and_back_on_input(
 
 
 def test_an_active_screen_saver_or_lock_counts_as_afk(
-    qtbot: QtBot, on_x: XServer, store: Store, threads: list[WatcherThread]
+    qtbot: QtBot, on_x: XServer, store: Store, watcher_threads: list[WatcherThread]
 ) -> None:
     on_x.xdotool("mousemove", "120", "120")
     watcher = AfkWatcher(store, timeout=600, poll_time=0.1, host="lockhost")
-    t = WatcherThread(watcher)
-    threads.append(t)
     with qtbot.waitSignal(watcher.running, timeout=WAIT):
-        t.start()
+        start(watcher_threads, watcher)
     bucket_id = "aw-watcher-afk_lockhost"
     statuses = lambda: [e.data["status"] for e in reversed(events_of(store, bucket_id))]  # noqa: E731
     qtbot.waitUntil(lambda: statuses() == ["not-afk"], timeout=WAIT)

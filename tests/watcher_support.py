@@ -1,0 +1,26 @@
+"""Shared by the watcher tests: starting watchers on their threads, reading what they wrote."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from activitywatch.core.errors import NotFound
+from activitywatch.core.models import Event
+from activitywatch.store import Store
+from activitywatch.watchers.worker import WatcherThread
+
+
+def events_of(store: Store, bucket_id: str) -> list[Event]:
+    """The bucket's events ([] until the watcher has created it)."""
+    try:
+        return store.get_events(bucket_id)
+    except NotFound:
+        return []
+
+
+def start(threads: list[WatcherThread], watcher: Any) -> WatcherThread:
+    """Start `watcher` on its own thread (stopped by the `watcher_threads` fixture)."""
+    t = WatcherThread(watcher)
+    threads.append(t)
+    t.start()
+    return t
