@@ -25,6 +25,7 @@ from activitywatch.server.query_api import QueryApi
 from activitywatch.server.reports_api import ReportsApi
 from activitywatch.server.routing import ApiRouter
 from activitywatch.server.security import OriginPolicy, RequestGuard
+from activitywatch.server.tokens_api import TokensApi
 from activitywatch.store import Store
 
 HOT_HANDLERS = frozenset({"heartbeat", "post_events"})
@@ -44,6 +45,7 @@ def api_operations(store: Store, options: ServerOptions) -> list[Operation]:
         *QueryApi(calls, options, query_functions()).operations(),
         *PrivacyApi(calls, options).operations(),
         *ReportsApi(calls, options).operations(),
+        *TokensApi(calls, options).operations(),
     ]
 
 
