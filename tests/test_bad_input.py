@@ -664,6 +664,8 @@ def token_cases() -> Iterator[Case]:
     ]
     for what, status, match, content in rows:
         yield Case(f"tokens | {what}", "POST", path, status, match, content)
+    evil = (("Host", "evil.com"),)
+    yield Case("tokens | list | Host evil.com", "GET", path, 400, "Host header is invalid", headers=evil)
     yield Case("tokens | revoke unknown", "DELETE", f"{path}/nobody", 404, "no token named 'nobody'")
     yield Case("tokens | revoke bad name", "DELETE", f"{path}/a%20b", 400, "token name")
 
@@ -931,6 +933,7 @@ def _route_of(path: str) -> str:
         (r"/api/0/buckets/", "/api/0/buckets/"),
         (r"/api/0/buckets/[^/]+", "/api/0/buckets/{bucket_id}"),
         (r"/api/0/settings/[^/]+", "/api/0/settings/{key}"),
+        (r"/api/0/tokens/[^/]+", "/api/0/tokens/{name}"),
     ]
     for pattern, route in patterns:
         if re.fullmatch(pattern, path):
