@@ -45,14 +45,25 @@ class Browser:
 
     def open(self, fragment: str = "") -> None:
         """Load the dashboard at `#<fragment>` and wait until its view is drawn."""
+        self.driver.get("about:blank")  # else a change of fragment only would not load the page again
         self.driver.get(f"{self.base_url}/#{fragment}")
         self.wait_ready()
 
     def go(self, fragment: str) -> None:
         """Switch view inside the loaded page (a hash change) and wait until it is drawn."""
         self.driver.execute_script(
-            "document.getElementById('view').dataset.state = 'leaving'; location.hash = arguments[0];", fragment
+            """if (decodeURIComponent(location.hash) !== '#' + arguments[0]) {
+                 document.getElementById('view').dataset.state = 'leaving';
+                 location.hash = arguments[0];
+               }""",
+            fragment,
         )
+        self.wait_ready()
+
+    def click(self, css: str) -> None:
+        """Click a link or button that switches view, and wait until the new view is drawn."""
+        self.driver.execute_script("document.getElementById('view').dataset.state = 'leaving'")
+        self.find(css).click()
         self.wait_ready()
 
     def wait_ready(self, timeout: float = 30) -> None:
@@ -110,6 +121,13 @@ class Browser:
         """Console messages at error level so far."""
         self.collect_logs()
         return [e for e in self.console if e["level"] == "SEVERE"]
+
+    def expect_console_error(self, fragment: str) -> None:
+        """Take out the console errors a test caused on purpose (they must exist)."""
+        self.collect_logs()
+        expected = [e for e in self.console if e["level"] == "SEVERE" and fragment in e["message"]]
+        assert expected, f"no console error mentioning {fragment!r}"
+        self.console = [e for e in self.console if e not in expected]
 
     def foreign_requests(self) -> list[str]:
         """Network requests so far to anywhere but 127.0.0.1 (data:, blob: and the browser's own chrome://

@@ -47,10 +47,10 @@ function importForm(onDone) {
     if (!file) return toast("Choose an export file first", "error");
     button.disabled = true;
     try {
-      await upload(file, (f) => showProgress(bar, f, f < 1 ? `Uploading… ${Math.round(f * 100)}%` : "Storing…"));
-      showProgress(bar, 1, `Imported ${file.name}`);
+      const report = await upload(file, (f) => showProgress(bar, f, f < 1 ? `Uploading… ${Math.round(f * 100)}%` : "Storing…"));
+      const summary = report ? `: ${report.events_imported} events imported, ${report.events_skipped} already there` : "";
       toast(`Imported ${file.name}`);
-      onDone();
+      onDone(`Imported ${file.name}${summary}`);
     } catch (err) {
       bar.hidden = true;
       toast(`Import failed: ${err.message}`, "error");
@@ -61,7 +61,7 @@ function importForm(onDone) {
   return h("div", { class: "import" }, input, button, bar);
 }
 
-async function list(root, alive) {
+async function list(root, alive, notice) {
   const buckets = Object.values(await api("buckets/")).sort((a, b) => a.id.localeCompare(b.id));
   const counts = await Promise.all(buckets.map((b) => api(`buckets/${encodeURIComponent(b.id)}/events/count`)));
   if (!alive()) return;
@@ -84,8 +84,9 @@ async function list(root, alive) {
           h("thead", {}, h("tr", {}, ["Bucket", "Type", "Client", "Host", "Events", "First event", "Last event"].map((t) => h("th", {}, t)))),
           h("tbody", {}, rows))
         : h("p", { class: "empty" }, "No buckets yet.")),
-    h("section", { class: "card" }, h("h3", {}, "Import"), h("p", { class: "muted" }, "An ActivityWatch export file (JSON). Events already stored are skipped, so importing twice is harmless."), importForm(() => list(root, alive))),
+    h("section", { class: "card" }, h("h3", {}, "Import"), h("p", { class: "muted" }, "An ActivityWatch export file (JSON). Events already stored are skipped, so importing twice is harmless."), importForm((done) => list(root, alive, done))),
   );
+  if (notice) showProgress(document.getElementById("import-progress"), 1, notice);
 }
 
 async function detail(root, id, cursor, alive) {
