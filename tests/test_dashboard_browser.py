@@ -69,10 +69,8 @@ def api_active_seconds(url: str, start: str, end: str) -> float:
 
 def chart_labels(browser: Browser, chart: str) -> list[str]:
     """The y-axis labels of a bar chart, top to bottom."""
-    return list(browser.driver.execute_script(
-        "return [...document.querySelectorAll(`#${arguments[0]} .yaxislayer-above .ytick text`)].map(t => t.textContent)",
-        chart,
-    ))  # fmt: skip
+    script = "return [...document.querySelectorAll(arguments[0])].map(t => t.textContent)"
+    return list(browser.driver.execute_script(script, f"#{chart} .yaxislayer-above .ytick text"))
 
 
 def settings(url: str) -> dict[str, Any]:
@@ -164,7 +162,8 @@ def test_longer_periods_contain_the_day(server: LiveServer, browser: Browser, ki
     browser.open(f"/activity/{seed.HOST}/{kind}/{seed.DAY}")
     assert browser.text("#stat-active") == "4h 30m"
     bars = browser.driver.execute_script(
-        "return document.getElementById('chart-bars').data.map(t => [t.name, t.x.length, t.y.reduce((a, b) => a + b, 0)])"
+        "return document.getElementById('chart-bars').data"
+        ".map(t => [t.name, t.x.length, t.y.reduce((a, b) => a + b, 0)])"
     )
     names = {name for name, _, _ in bars}
     assert names == {"Uncategorized", "Work"}
@@ -209,10 +208,8 @@ def test_a_category_edit_is_saved_and_changes_the_activity_view(server: LiveServ
     assert writing["rule"] == {"type": "regex", "regex": "quillwriter", "ignore_case": True}
     assert writing["data"] == {"score": 8}
     assert [c["id"] for c in classes] == list(range(len(classes)))
-    assert classes[0] == {
-        "id": 0, "name": ["Work"], "rule": {"type": "regex", "regex": "Google Docs|libreoffice|ReText", "ignore_case": False},
-        "data": {"color": "#2ca02c", "score": 10},
-    }  # fmt: skip
+    work = {"type": "regex", "regex": "Google Docs|libreoffice|ReText", "ignore_case": False}
+    assert classes[0] == {"id": 0, "name": ["Work"], "rule": work, "data": {"color": "#2ca02c", "score": 10}}
     browser.go(DAY_VIEW)
     assert browser.text("#stat-category") == "Writing > Fiction"
     assert chart_labels(browser, "chart-categories")[0] == "Writing > Fiction"
@@ -297,7 +294,8 @@ def test_query_explorer_shows_json_and_a_table(server: LiveServer, browser: Brow
     box.clear()
     box.send_keys(f'RETURN = sort_by_duration(merge_events_by_keys(query_bucket("{seed.WINDOW}"), ["app"]));')
     browser.driver.execute_script(
-        "document.getElementById('query-from').value = arguments[0]; document.getElementById('query-to').value = arguments[1];",
+        "document.getElementById('query-from').value = arguments[0];"
+        "document.getElementById('query-to').value = arguments[1];",
         f"{seed.DAY}T04:00",
         "2026-11-23T04:00",
     )
