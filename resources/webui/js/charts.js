@@ -3,6 +3,19 @@
 import { duration, shorten } from "./format.js";
 import { pathKey } from "./categories.js";
 
+/**
+ * Resolves once plotly.js has run. It loads `async` (about 4.7 MB to parse), so views fetch their data
+ * while the browser compiles it, and wait for it only to draw.
+ */
+export function plotlyReady() {
+  if (window.Plotly) return Promise.resolve(window.Plotly);
+  return new Promise((resolve, reject) => {
+    const script = document.getElementById("plotly");
+    script.addEventListener("load", () => resolve(window.Plotly));
+    script.addEventListener("error", () => reject(new Error("The charting library (/vendor/plotly.min.js) did not load.")));
+  });
+}
+
 const CONFIG = { displaylogo: false, responsive: true, displayModeBar: false };
 const ZOOMABLE = { displaylogo: false, responsive: true, modeBarButtonsToRemove: ["select2d", "lasso2d", "autoScale2d"] };
 
@@ -137,7 +150,7 @@ export function stackedBars(el, labels, series, hoverLabels) {
  * Horizontal time lanes (a Gantt chart): lanes are {name, events: [{start: Date, end: Date, label, color, hover}]}.
  * Each lane is one trace of bars on a date axis, so thousands of events stay fast; zoom with drag and the range slider.
  */
-export function lanes(el, laneList, range, { height } = {}) {
+export function lanes(el, laneList, range, { height, toolbar = true } = {}) {
   const t = theme();
   // Labels only where they fit (about 7 px a character on the plot's width); hover tells the rest.
   const pxPerMs = Math.max(200, el.clientWidth - 220) / (range[1] - range[0]);
@@ -167,7 +180,7 @@ export function lanes(el, laneList, range, { height } = {}) {
     showlegend: false,
     xaxis: { type: "date", range: range.map(plotDate), color: t.muted, gridcolor: t.grid },
     yaxis: { autorange: "reversed", automargin: true, color: t.text, categoryorder: "array", categoryarray: laneList.map((l) => l.name) },
-  }), ZOOMABLE);
+  }), toolbar ? ZOOMABLE : CONFIG);
 }
 
 /** A placeholder sentence instead of an empty chart. */

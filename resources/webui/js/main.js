@@ -37,6 +37,7 @@ async function route() {
     root.dataset.state = "error";
   }
   window.awRenderMs = performance.now() - started;
+  window.awReadyAt = performance.now(); // since the page started loading
   document.title = `ActivityWatch – ${root.dataset.view[0].toUpperCase()}${root.dataset.view.slice(1)}`;
 }
 

@@ -52,36 +52,31 @@ function browserEvents(webBuckets) {
   return lines;
 }
 
-/** Everything the Activity view lists for one period. */
-export function summaryQuery(host, rules, webBuckets, limit = 100) {
+/**
+ * Everything the Activity view shows, for one bar of its chart (an hour, a day or a month). The view sends
+ * one timeperiod per bar and adds the bars up: every figure is a sum over disjoint periods, the server
+ * caches each past period on its own (a month reuses the days a week view computed), and there is no
+ * second, whole-period query. Long lists are cut per bar at `limit`, far below what the view shows.
+ */
+export function activityQuery(host, rules, webBuckets, limit = 300) {
   const lines = [
     ...canonicalEvents(host, rules),
-    `title_events = sort_by_duration(merge_events_by_keys(events, ["app", "title", "$category"]));`,
-    `app_events = sort_by_duration(merge_events_by_keys(events, ["app", "$category"]));`,
-    `cat_events = sort_by_duration(merge_events_by_keys(events, ["$category"]));`,
-    `title_events = limit_events(title_events, ${limit});`,
+    `titles = limit_events(sort_by_duration(merge_events_by_keys(events, ["app", "title", "$category"])), ${limit});`,
+    `apps = merge_events_by_keys(events, ["app", "$category"]);`,
+    `cats = merge_events_by_keys(events, ["$category"]);`,
     `duration = sum_durations(events);`,
-    `active = sum_durations(not_afk);`,
   ];
-  let browser = `{"domains": [], "urls": [], "duration": 0}`;
+  let browser = `"domains": [], "urls": []`;
   if (webBuckets.length) {
     lines.push(
       ...browserEvents(webBuckets),
       `domains = limit_events(sort_by_duration(merge_events_by_keys(browser_events, ["$domain"])), ${limit});`,
       `urls = limit_events(sort_by_duration(merge_events_by_keys(browser_events, ["url", "title"])), ${limit});`,
-      `browser_duration = sum_durations(browser_events);`,
     );
-    browser = `{"domains": domains, "urls": urls, "duration": browser_duration}`;
+    browser = `"domains": domains, "urls": urls`;
   }
-  lines.push(
-    `RETURN = {"window": {"app_events": app_events, "title_events": title_events, "cat_events": cat_events, "duration": duration, "active": active}, "browser": ${browser}};`,
-  );
+  lines.push(`RETURN = {"apps": apps, "titles": titles, "cats": cats, "duration": duration, ${browser}};`);
   return lines;
-}
-
-/** Time per category in each bar of the timeline (sent with one timeperiod per bar). */
-export function categoryBarsQuery(host, rules) {
-  return [...canonicalEvents(host, rules), `RETURN = sort_by_duration(merge_events_by_keys(events, ["$category"]));`];
 }
 
 /** The day's active window events in time order (drawn as a strip coloured by category). */

@@ -1,10 +1,10 @@
 // Activity: the user's day (or week, month, year) at a glance for one host.
 
 import { api, query } from "../api.js";
-import { hbar, lanes, stackedBars, sunburst } from "../charts.js";
+import { hbar, lanes, plotlyReady, stackedBars, sunburst } from "../charts.js";
 import { CategoryIndex, pathKey, rulesForQuery, UNCATEGORIZED } from "../categories.js";
 import { duration, h, shorten } from "../format.js";
-import { categoryBarsQuery, stripQuery, summaryQuery } from "../queries.js";
+import { activityQuery, stripQuery } from "../queries.js";
 import { setting } from "../settings.js";
 import { logicalDate, period, periodTitle, PERIODS, shift, subperiods, timeperiod, ymd } from "../time.js";
 
@@ -135,42 +135,71 @@ export async function render(root, [hostParam, kindParam, dateParam], alive) {
     webBuckets.length ? card("Top browser domains", "chart-domains") : null,
     webBuckets.length ? card("Top browser URLs", "chart-urls") : null);
   root.replaceChildren(header, stats, grid);
-  if (!window.Plotly) throw new Error("The charting library (/vendor/plotly.min.js) did not load.");
-
-  const summaryP = query(summaryQuery(host, rules, webBuckets), [timeperiod(start, end)]);
-  const barsP = query(categoryBarsQuery(host, rules), bars.map(([s, e]) => timeperiod(s, e)));
-  const stripP = kind === "day" ? query(stripQuery(host, rules), [timeperiod(start, end)]) : null;
-  const [[summary], barResults, strip] = await Promise.all([summaryP, barsP, stripP]);
+  // One request for the bars (the whole period is their sum), then the day's strip, while plotly.js compiles.
+  const barsP = query(activityQuery(host, rules, webBuckets), bars.map(([s, e]) => timeperiod(s, e)));
+  const stripP = kind === "day" ? barsP.then(() => query(stripQuery(host, rules), [timeperiod(start, end)])) : null;
+  const [results] = await Promise.all([barsP, plotlyReady()]);
   if (!alive()) return;
+  const total = combine(results);
+  const hover = bars.map(([s]) => (kind === "day" ? s.toLocaleString() : s.toLocaleDateString()));
+  const drawn = [
+    stackedBars(document.getElementById("chart-bars"), bars.map(([s]) => barLabel(kind, s)), topLevelSeries(results.map((r) => r.cats), index), hover),
+    ...drawSummary(total, index),
+    ...(webBuckets.length ? drawBrowser(total) : []),
+  ];
+  if (stripP) {
+    const [strip] = await stripP;
+    if (!alive()) return;
+    drawn.push(lanes(document.getElementById("chart-strip"), [{ name: "Active", events: stripBlocks(strip, index) }], [start, end], { height: 110, toolbar: false }));
+  }
+  await Promise.all(drawn);
+}
 
-  const w = summary.window;
+/** Sums the bars' lists (merged on their key fields) into the period's lists, longest first. */
+function combine(results) {
+  const merged = (field, keys) => {
+    const rows = new Map();
+    for (const r of results) {
+      for (const e of r[field]) {
+        const key = JSON.stringify(keys.map((k) => e.data[k]));
+        const row = rows.get(key);
+        if (row) row.duration += e.duration;
+        else rows.set(key, { data: e.data, duration: e.duration });
+      }
+    }
+    return [...rows.values()].sort((a, b) => b.duration - a.duration);
+  };
+  return {
+    duration: results.reduce((sum, r) => sum + r.duration, 0),
+    app_events: merged("apps", ["app", "$category"]),
+    title_events: merged("titles", ["app", "title", "$category"]),
+    cat_events: merged("cats", ["$category"]),
+    domains: merged("domains", ["$domain"]),
+    urls: merged("urls", ["url", "title"]),
+  };
+}
+
+function drawSummary(w, index) {
   const productive = w.cat_events.filter((e) => index.score(e.data.$category) > 0).reduce((s, e) => s + e.duration, 0);
   const apps = appRows(w.app_events, index);
   document.getElementById("stat-active").textContent = duration(w.duration);
   document.getElementById("stat-productive").textContent = w.duration ? `${Math.round((100 * productive) / w.duration)}%` : "–";
   document.getElementById("stat-app").textContent = apps[0]?.label ?? "–";
   document.getElementById("stat-category").textContent = w.cat_events[0] ? pathKey(w.cat_events[0].data.$category) : "–";
-
   const catRow = (e) => ({ label: pathKey(e.data.$category), seconds: e.duration, color: index.color(e.data.$category) });
-  const drawn = [
-    stackedBars(document.getElementById("chart-bars"), bars.map(([s]) => barLabel(kind, s)), topLevelSeries(barResults, index), bars.map(([s]) => (kind === "day" ? s.toLocaleString() : s.toLocaleDateString()))),
+  return [
     hbar(document.getElementById("chart-apps"), apps),
     hbar(document.getElementById("chart-titles"), w.title_events.slice(0, TOP).map((e) => ({ label: e.data.title, title: `${e.data.app}: ${e.data.title}`, seconds: e.duration, color: index.color(e.data.$category) }))),
     sunburst(document.getElementById("chart-sunburst"), w.cat_events, index),
     hbar(document.getElementById("chart-categories"), w.cat_events.slice(0, TOP).map(catRow)),
   ];
-  if (strip) {
-    const blocks = stripBlocks(strip[0], index);
-    drawn.push(lanes(document.getElementById("chart-strip"), [{ name: "Active", events: blocks }], [start, end], { height: 110 }));
-  }
-  if (webBuckets.length) {
-    const b = summary.browser;
-    const accent = getComputedStyle(document.documentElement).getPropertyValue("--accent").trim();
-    drawn.push(
-      hbar(document.getElementById("chart-domains"), b.domains.slice(0, TOP).map((e) => ({ label: e.data.$domain || "(none)", seconds: e.duration, color: accent }))),
-      hbar(document.getElementById("chart-urls"), b.urls.slice(0, TOP).map((e) => ({ label: e.data.title || e.data.url, title: e.data.url, seconds: e.duration, color: accent }))),
-    );
-  }
-  await Promise.all(drawn);
+}
+
+function drawBrowser(b) {
+  const accent = getComputedStyle(document.documentElement).getPropertyValue("--accent").trim();
+  return [
+    hbar(document.getElementById("chart-domains"), b.domains.slice(0, TOP).map((e) => ({ label: e.data.$domain || "(none)", seconds: e.duration, color: accent }))),
+    hbar(document.getElementById("chart-urls"), b.urls.slice(0, TOP).map((e) => ({ label: e.data.title || e.data.url, title: e.data.url, seconds: e.duration, color: accent }))),
+  ];
 }
 
