@@ -87,6 +87,7 @@ VIEWS = [
     ("activity-month", f"/activity/{seed.HOST}/month/{seed.DAY}"),
     ("activity-year", f"/activity/{seed.HOST}/year/{seed.DAY}"),
     ("timeline", f"/timeline/{seed.HOST}/{seed.DAY}T08:00~{seed.DAY}T23:59"),
+    ("reports", f"/reports/2026-11-16/{seed.DAY}"),
     ("buckets", "/buckets"),
     ("bucket-events", f"/buckets/{seed.WINDOW}"),
     ("query", "/query"),
@@ -324,3 +325,44 @@ def test_timeline_draws_a_lane_per_bucket(server: LiveServer, browser: Browser) 
         "return document.getElementById('chart-timeline').data[2].customdata.join('\\n')"
     )
     assert "title: Draft chapter 3 - Quillwriter" in hover
+
+
+# ---------------------------------------------------------------------------------------------- Reports
+
+
+def test_reports_show_working_hours_and_export_csv(server: LiveServer, browser: Browser) -> None:
+    classes = [
+        {"id": 0, "name": ["Writing"], "rule": {"type": "regex", "regex": "Quillwriter"}, "data": {"score": 5}},
+        {"id": 1, "name": ["Browsing"], "rule": {"type": "regex", "regex": "Firefox"}, "data": {"score": -2}},
+    ]
+    httpx.post(f"{server.url}/api/0/settings/classes", json=classes)
+    params = {"from": "2026-11-20", "to": "2026-11-24", "tz": seed.TIMEZONE, "pageSize": 1000}
+    [row] = httpx.get(f"{server.url}/api/0/reports/workinghours/computers", params=params).json()["rows"]
+    assert row["date"] == seed.DAY and row["activeTime"]["total"] == seed.ACTIVE_SECONDS
+    assert (row["activeTime"]["productive"], row["activeTime"]["unproductive"]) == (190 * 60, 60 * 60)
+
+    browser.open("/reports/2026-11-20/2026-11-24")
+    cells = [c.text for c in browser.driver.find_elements("css selector", "#report-table tbody td")]
+    assert cells[0] == seed.DAY and cells[1] == row["computer"]
+    assert cells[4:8] == ["3h 10m", "1h 00m", "20m", "4h 30m"]
+    assert browser.text("#report-active") == "4h 30m"
+    traces = browser.driver.execute_script("return document.getElementById('chart-report').data.map(t => t.name)")
+    assert traces == ["Active, productive", "Active, unproductive", "Active, undefined", "Passive"]
+    browser.screenshot("reports")
+
+    target = SCREENSHOTS.parent / "downloads" / "working-hours_2026-11-20_2026-11-24.csv"
+    target.unlink(missing_ok=True)
+    browser.find("#report-csv").click()
+    browser.wait_for(target.is_file)
+    header, line = browser.wait_for(lambda: target.read_text().splitlines() if target.stat().st_size else None)
+    assert header.split(",")[:4] == ["date", "computer", "firstActivity", "lastActivity"]
+    values = line.split(",")
+    assert values[:4] == [seed.DAY, row["computer"], row["firstActivity"], row["lastActivity"]]
+    assert values[4:] == [
+        "3.17",
+        "1.00",
+        "0.33",
+        "4.50",
+        f"{row['passiveTime']['total'] / 3600:.2f}",
+        f"{row['totalTime'] / 3600:.2f}",
+    ]
