@@ -618,6 +618,58 @@ def forget_cases() -> Iterator[Case]:
     yield Case("forget | 30 MiB chunked", "POST", path, 413, "16 MiB", big)
 
 
+def preview_cases() -> Iterator[Case]:
+    """POST /api/0/privacy/preview: bad rules and ranges are refused; nothing is changed."""
+    path = "/api/0/privacy/preview"
+    rule = b'{"field":"title","pattern":"x","action":"drop"}'
+    rows: list[tuple[str, int, str, Content]] = [
+        ("empty body", 400, "empty", b""),
+        ("truncated JSON", 400, "not valid JSON", b'{"filters": '),
+        ("body is an array", 422, "body must be", b"[]"),
+        ("filters missing", 422, "filters", b"{}"),
+        ("filters an object", 422, "list of rules", b'{"filters":{}}'),
+        ("rule without field", 422, "field", b'{"filters":[{"pattern":"x"}]}'),
+        ("rule with a bad regex", 422, "pattern", b'{"filters":[{"field":"title","pattern":"("}]}'),
+        ("rule with a bad action", 422, "action", b'{"filters":[{"field":"title","pattern":"x","action":"burn"}]}'),
+        ("start unparsable", 422, "RFC 3339", b'{"filters":[' + rule + b'],"start":"yesterday"}'),
+        (
+            "end before start",
+            422,
+            "after its start",
+            b'{"filters":[],"start":"2024-05-02T00:00:00Z","end":"2024-05-01T00:00:00Z"}',
+        ),
+        ("unknown field", 422, "Unknown fields", b'{"filters":[],"apply":true}'),
+        ("501 rules", 422, "at most 500", b'{"filters":[' + b",".join([rule] * 501) + b"]}"),
+    ]
+    for what, status, match, content in rows:
+        yield Case(f"preview | {what}", "POST", path, status, match, content)
+    big = streamed(b'{"filters":[],"x":%s}', 30 * MIB)
+    yield Case("preview | 30 MiB chunked", "POST", path, 413, "16 MiB", big)
+
+
+def token_cases() -> Iterator[Case]:
+    """POST/DELETE /api/0/tokens: bad names, scopes and bodies; no token is made or removed."""
+    path = "/api/0/tokens"
+    rows: list[tuple[str, int, str, Content]] = [
+        ("empty body", 400, "empty", b""),
+        ("body is a string", 422, "body must be", b'"admin"'),
+        ("name missing", 422, "'name' is required", b'{"scope":"read"}'),
+        ("scope missing", 422, "'scope' is required", b'{"name":"n"}'),
+        ("scope unknown", 422, "read, append or admin", b'{"name":"n","scope":"root"}'),
+        ("name with spaces", 422, "token name", b'{"name":"my token","scope":"read"}'),
+        ("name of 65 chars", 422, "token name", b'{"name":"' + b"n" * 65 + b'","scope":"read"}'),
+        ("buckets a list", 422, "prefix", b'{"name":"n","scope":"append","buckets":["a"]}'),
+        ("buckets 1001 chars", 422, "too long", b'{"name":"n","scope":"append","buckets":"' + b"b" * 1001 + b'"}'),
+        ("unknown field", 422, "Unknown fields", b'{"name":"n","scope":"read","token":"aw_chosen"}'),
+    ]
+    for what, status, match, content in rows:
+        yield Case(f"tokens | {what}", "POST", path, status, match, content)
+    evil = (("Host", "evil.com"),)
+    yield Case("tokens | list | Host evil.com", "GET", path, 400, "Host header is invalid", headers=evil)
+    yield Case("tokens | revoke unknown", "DELETE", f"{path}/nobody", 404, "no token named 'nobody'")
+    yield Case("tokens | revoke bad name", "DELETE", f"{path}/a%20b", 400, "token name")
+
+
 def report_cases() -> Iterator[Case]:
     """The working-hours reports: bad dates, pages, filters and time zones."""
     for kind in ("computers", "users"):
@@ -722,6 +774,8 @@ CASES = [
     *query_cases(),
     *query_endpoint_cases(),
     *forget_cases(),
+    *preview_cases(),
+    *token_cases(),
     *report_cases(),
     *route_cases(),
 ]
@@ -879,6 +933,7 @@ def _route_of(path: str) -> str:
         (r"/api/0/buckets/", "/api/0/buckets/"),
         (r"/api/0/buckets/[^/]+", "/api/0/buckets/{bucket_id}"),
         (r"/api/0/settings/[^/]+", "/api/0/settings/{key}"),
+        (r"/api/0/tokens/[^/]+", "/api/0/tokens/{name}"),
     ]
     for pattern, route in patterns:
         if re.fullmatch(pattern, path):

@@ -146,6 +146,41 @@ def test_drop_and_redact_rules_by_bucket_and_field(live_server: LiveServer, http
     assert titles(live_server.store, web) == ["news", "secret tab"]
 
 
+def test_preview_counts_what_rules_would_have_done(live_server: LiveServer, http: httpx.Client, web: str) -> None:
+    window = "aw-watcher-window_h"
+    http.post(f"/api/0/buckets/{window}", json={"client": "w", "type": "currentwindow", "hostname": "h"})
+    web_events = [
+        wire(0, {"title": "a", "url": "https://bank.example/x"}),
+        wire(2, {"title": "b", "url": "https://news.example"}),
+        wire(4, {"title": "c", "url": "https://bank.example/y"}),
+    ]
+    http.post(f"/api/0/buckets/{web}/events", json=web_events)
+    window_events = [wire(0, {"app": "x", "title": "Diagnosis.pdf"}), wire(2, {"app": "x", "title": "notes"})]
+    http.post(f"/api/0/buckets/{window}/events", json=window_events)
+    before = snapshot(live_server.store)
+    rules = [
+        {"bucket_prefix": "aw-watcher-web", "field": "url", "pattern": "bank", "action": "drop"},
+        {"field": "title", "pattern": "(?i)diagnosis", "action": "redact"},
+        {"field": "title", "pattern": ".", "action": "drop", "enabled": False},
+    ]
+    day = {"start": "2024-05-01T00:00:00Z", "end": "2024-05-02T00:00:00Z"}
+    r = http.post("/api/0/privacy/preview", json={"filters": rules, **day})
+    assert r.status_code == 200, r.text
+    result = r.json()
+    assert (result["checked"], result["dropped"], result["redacted"], result["truncated"]) == (5, 2, 1, False)
+    samples = {(s["bucket"], s["action"], s["field"], s["value"]) for s in result["samples"]}
+    assert samples == {
+        (web, "drop", "url", "https://bank.example/x"),
+        (web, "drop", "url", "https://bank.example/y"),
+        (window, "redact", "title", "Diagnosis.pdf"),
+    }
+    assert all(s["timestamp"].startswith("2024-05-01T00:00:0") for s in result["samples"])
+    # the default range is the last 24 hours: these events are older
+    assert http.post("/api/0/privacy/preview", json={"filters": rules}).json()["checked"] == 0
+    assert snapshot(live_server.store) == before  # a preview changes nothing
+    assert http.get("/api/0/settings/privacy_filters").json() is None
+
+
 def test_rules_apply_to_the_built_in_watchers_path(store: Store) -> None:
     """The watchers write through Store.heartbeat: the same filters apply there."""
     store.set_setting(

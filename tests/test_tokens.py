@@ -78,6 +78,10 @@ REQUESTS = [  # (method, path, body, needed scope)
     ("DELETE", "/api/0/settings/x", None, "admin"),
     ("POST", "/api/0/forget", {"start": "2000-01-01T00:00:00Z", "end": "2000-01-02T00:00:00Z"}, "admin"),
     ("DELETE", "/api/0/buckets/other", None, "admin"),
+    ("GET", "/api/0/tokens", None, "admin"),  # a read that reveals who may do what
+    ("POST", "/api/0/tokens", {"name": "made", "scope": "read"}, "admin"),
+    ("DELETE", "/api/0/tokens/made", None, "admin"),
+    ("POST", "/api/0/privacy/preview", {"filters": []}, "admin"),
 ]
 ALLOWED = {"read": {"read"}, "append": {"append"}, "admin": {"read", "append", "admin"}}
 
@@ -118,9 +122,34 @@ def test_every_route_has_a_scope(tmp_path: Path) -> None:
     with Store(tmp_path / "db") as store:
         ops = api_operations(store, ServerOptions(hostname="h", device_id="d", version="v"))
     scopes = {(op.method, op.path): scope_needed(op.method, op.path) for op in ops}
-    assert {s for (m, _), s in scopes.items() if m == "GET"} == {"read"}
+    assert {s for (m, p), s in scopes.items() if m == "GET" and p != "/api/0/tokens"} == {"read"}
+    assert scopes[("GET", "/api/0/tokens")] == "admin"
     assert scopes[("POST", "/api/0/buckets/{bucket_id}/heartbeat")] == "append"
     assert scopes[("POST", "/api/0/import")] == "admin"
+
+
+def test_tokens_over_the_api(live_server, http: httpx.Client) -> None:  # type: ignore[no-untyped-def]
+    assert http.get("/api/0/tokens").json() == []
+    r = http.post("/api/0/tokens", json={"name": "phone", "scope": "append", "buckets": "aw-watcher-android"})
+    assert r.status_code == 201, r.text
+    made = r.json()
+    secret = made.pop("token")
+    assert made["name"] == "phone" and made["scope"] == "append" and made["buckets"] == "aw-watcher-android"
+    assert made["created"].endswith("Z") or "+00:00" in made["created"]
+    listed = http.get("/api/0/tokens").json()
+    assert listed == [made]  # the secret is shown once, never listed
+    assert secret not in http.get("/api/0/tokens").text
+    info = live_server.store.find_token(secret)
+    assert info is not None and info.name == "phone"
+    # the new token works, within its scope
+    assert http.post("/api/0/buckets/aw-watcher-android-x", json=BUCKET, headers=bearer(secret)).status_code == 200
+    assert http.get("/api/0/tokens", headers=bearer(secret)).status_code == 403
+    taken = http.post("/api/0/tokens", json={"name": "phone", "scope": "read"})
+    assert taken.status_code == 422 and "already a token named 'phone'" in taken.json()["message"]
+    assert http.delete("/api/0/tokens/phone").status_code == 200
+    assert http.get("/api/0/tokens").json() == []
+    assert http.get("/api/0/buckets/", headers=bearer(secret)).status_code == 401  # revoked
+    assert http.delete("/api/0/tokens/phone").status_code == 404
 
 
 def test_binding_beyond_loopback_needs_a_token(tmp_path: Path) -> None:

@@ -31,6 +31,7 @@ from activitywatch.server.query_api import QueryApi
 from activitywatch.server.reports_api import ReportsApi
 from activitywatch.server.routing import ApiRouter
 from activitywatch.server.security import OriginPolicy, RequestGuard
+from activitywatch.server.tokens_api import TokensApi
 from activitywatch.store import Store
 
 log = logging.getLogger(__name__)
@@ -52,6 +53,7 @@ def api_operations(store: Store, options: ServerOptions) -> list[Operation]:
         *QueryApi(calls, options, query_functions()).operations(),
         *PrivacyApi(calls, options).operations(),
         *ReportsApi(calls, options).operations(),
+        *TokensApi(calls, options).operations(),
     ]
 
 

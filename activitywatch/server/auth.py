@@ -26,6 +26,8 @@ APPEND_ROUTES = frozenset(
     }
 )
 READ_POSTS = frozenset({"/api/0/query/"})
+# Reads that reveal who may do what: admin only.
+ADMIN_READS = frozenset({"/api/0/tokens"})
 
 
 def is_loopback(host: str) -> bool:
@@ -40,6 +42,8 @@ def is_loopback(host: str) -> bool:
 
 def scope_needed(method: str, path: str) -> str:
     """The least scope that may call this route."""
+    if path in ADMIN_READS:
+        return "admin"
     if method in ("GET", "HEAD") or (method == "POST" and path in READ_POSTS):
         return "read"
     if (method, path) in APPEND_ROUTES:

@@ -1,4 +1,4 @@
-"""`POST /api/0/forget`: remove everything recorded in a time range, from all buckets or chosen ones."""
+"""Privacy endpoints: forget a time range (`POST /api/0/forget`) and preview privacy filters on stored events."""
 
 from __future__ import annotations
 
@@ -8,7 +8,8 @@ from starlette.requests import Request
 from starlette.responses import Response
 
 from activitywatch.core.errors import InvalidInput
-from activitywatch.core.timestamps import parse_timestamp
+from activitywatch.core.models import Event
+from activitywatch.core.timestamps import format_timestamp, parse_timestamp
 from activitywatch.core.wire import check_bucket_id
 from activitywatch.server.dispatch import StoreCalls
 from activitywatch.server.errors import unprocessable
@@ -17,6 +18,12 @@ from activitywatch.server.operations import Operation, Reply, json_body
 from activitywatch.server.options import ServerOptions
 from activitywatch.server.responses import json_response
 from activitywatch.store import Store
+from activitywatch.transforms import privacy
+from activitywatch.transforms.regexes import Deadline, RegexTimeout
+
+DAY_NS = 24 * 3600 * 10**9
+PREVIEW_MAX_EVENTS = 200_000  # events a preview looks at, newest first per bucket
+PREVIEW_REGEX_SECONDS = 3.0
 
 FORGET_BODY: dict[str, Any] = {
     "type": "object",
@@ -26,6 +33,26 @@ FORGET_BODY: dict[str, Any] = {
         "start": {"type": "string", "format": "date-time", "example": "2024-05-01T12:00:00Z"},
         "end": {"type": "string", "format": "date-time", "example": "2024-05-01T12:15:00Z"},
         "buckets": {"type": "array", "items": {"type": "string"}, "description": "Only these (default: all)"},
+    },
+}
+PREVIEW_BODY: dict[str, Any] = {
+    "type": "object",
+    "required": ["filters"],
+    "additionalProperties": False,
+    "properties": {
+        "filters": {"type": "array", "items": {"type": "object"}, "description": "Rules as in privacy_filters"},
+        "start": {"type": "string", "format": "date-time", "description": "Default: 24 hours before end"},
+        "end": {"type": "string", "format": "date-time", "description": "Default: now"},
+    },
+}
+PREVIEW_RESULT: dict[str, Any] = {
+    "type": "object",
+    "properties": {
+        "checked": {"type": "integer"},
+        "dropped": {"type": "integer"},
+        "redacted": {"type": "integer"},
+        "truncated": {"type": "boolean", "description": f"More than {PREVIEW_MAX_EVENTS} events: only those seen"},
+        "samples": {"type": "array", "items": {"type": "object"}},
     },
 }
 FORGET_RESULT: dict[str, Any] = {
@@ -60,6 +87,23 @@ def forget_request(body: Any) -> tuple[int, int, list[str] | None]:
     return start, end, buckets
 
 
+def preview_request(body: Any, now: int) -> tuple[list[privacy.PrivacyRule], int, int]:
+    """(rules, start, end) of a preview request; InvalidInput naming the problem."""
+    if not isinstance(body, dict):
+        raise InvalidInput('The body must be {"filters": [...], "start": "<time>", "end": "<time>"}')
+    unknown = set(body) - {"filters", "start", "end"}
+    if unknown:
+        raise InvalidInput(f"Unknown fields {sorted(unknown)}; expected filters, start and end")
+    if "filters" not in body:
+        raise InvalidInput("missing required field 'filters'")
+    rules = privacy.parse_rules(body["filters"])
+    end = parse_timestamp(body["end"], "end") if "end" in body else now
+    start = parse_timestamp(body["start"], "start") if "start" in body else end - DAY_NS
+    if end <= start:
+        raise InvalidInput("The end of the time range must come after its start")
+    return rules, start, end
+
+
 class PrivacyApi:
     """Privacy endpoints over one store."""
 
@@ -84,9 +128,62 @@ class PrivacyApi:
             }
         )
 
+    def _preview(self, rules: list[privacy.PrivacyRule], start: int, end: int) -> dict[str, Any]:
+        batches: list[tuple[str, list[Event]]] = []
+        seen = 0
+        for bucket_id in sorted(self.store.bucket_hostnames()):
+            events = self.store.get_events(bucket_id, start, end, PREVIEW_MAX_EVENTS + 1 - seen)
+            batches.append((bucket_id, events))
+            seen += len(events)
+            if seen > PREVIEW_MAX_EVENTS:
+                break
+        truncated = seen > PREVIEW_MAX_EVENTS
+        if truncated:
+            bucket_id, events = batches[-1]
+            batches[-1] = (bucket_id, events[: len(events) - 1])
+        try:
+            result = privacy.preview(rules, batches, Deadline(PREVIEW_REGEX_SECONDS))
+        except RegexTimeout as exc:
+            raise InvalidInput(f"The filters took too long to match; simplify the pattern ({exc.message})") from None
+        return {
+            "checked": result.checked,
+            "dropped": result.dropped,
+            "redacted": result.redacted,
+            "truncated": truncated,
+            "samples": [
+                {
+                    "bucket": sample.bucket_id,
+                    "timestamp": format_timestamp(sample.event.timestamp),
+                    "action": sample.action,
+                    "field": sample.field,
+                    "value": sample.value,
+                }
+                for sample in result.samples
+            ],
+        }
+
+    async def preview(self, request: Request) -> Response:
+        """What the given filters would have dropped or redacted among stored events (default: last 24 h)."""
+        body = await read_json(request, self.options.max_body)
+        try:
+            rules, start, end = preview_request(body, self.store.now())
+            return json_response(await self.calls.slow(self._preview, rules, start, end))
+        except InvalidInput as exc:
+            raise unprocessable(exc) from None
+
     def operations(self) -> list[Operation]:
         """This module's part of the route table."""
         return [
+            Operation(
+                "POST",
+                "/api/0/privacy/preview",
+                self.preview,
+                "Preview privacy filters on stored events",
+                "privacy",
+                body=json_body(PREVIEW_BODY),
+                replies={200: Reply("How many events the filters would drop or redact, with samples", PREVIEW_RESULT)},
+                errors=(400, 413, 415, 422),
+            ),
             Operation(
                 "POST",
                 "/api/0/forget",
@@ -96,5 +193,5 @@ class PrivacyApi:
                 body=json_body(FORGET_BODY),
                 replies={200: Reply("What was removed", FORGET_RESULT)},
                 errors=(400, 404, 413, 415, 422),
-            )
+            ),
         ]

@@ -12,8 +12,8 @@ default drops events whose `incognito` is true (private browsing) — a rule the
 
 from __future__ import annotations
 
-from collections.abc import Sequence
-from dataclasses import dataclass
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
 from typing import Any
 
 from activitywatch.core.errors import InvalidInput
@@ -94,19 +94,80 @@ def _replaced(data: dict[str, Any], path: Sequence[str], value: Any) -> dict[str
     return {**data, head: _replaced(data[head], rest, value) if rest else value}
 
 
+def _hit(rule: PrivacyRule, bucket_id: str, data: Any, deadline: Deadline) -> tuple[bool, Any]:
+    """Whether `rule` applies to an event of `bucket_id` with `data`, and the value it matched."""
+    if not bucket_id.startswith(rule.bucket_prefix):
+        return False, None
+    found, value = _lookup(data, rule.path)
+    if not found:
+        return False, None
+    text = value if isinstance(value, str) else canonical_json(value)
+    return search(rule.pattern, text, deadline), value
+
+
 def apply_rules(rules: Sequence[PrivacyRule], bucket_id: str, event: Event, deadline: Deadline) -> Event | None:
     """The event as it may be stored (redacted), or None when a rule drops it."""
     data = event.data
     for rule in rules:
-        if not bucket_id.startswith(rule.bucket_prefix):
-            continue
-        found, value = _lookup(data, rule.path)
-        if not found:
-            continue
-        text = value if isinstance(value, str) else canonical_json(value)
-        if not search(rule.pattern, text, deadline):
+        hit, _ = _hit(rule, bucket_id, data, deadline)
+        if not hit:
             continue
         if rule.action == "drop":
             return None
         data = _replaced(dict(data), rule.path, rule.replacement)
     return event if data is event.data else event.replace(data=data)
+
+
+@dataclass(frozen=True)
+class PreviewSample:
+    """One event a set of rules would have dropped or redacted: which rule field and what value."""
+
+    bucket_id: str
+    event: Event
+    action: str
+    field: str
+    value: Any
+
+
+@dataclass
+class Preview:
+    """What a set of rules would have done to stored events."""
+
+    checked: int = 0
+    dropped: int = 0
+    redacted: int = 0
+    samples: list[PreviewSample] = field(default_factory=list)
+
+
+def preview(
+    rules: Sequence[PrivacyRule],
+    batches: Iterable[tuple[str, Sequence[Event]]],
+    deadline: Deadline,
+    max_samples: int = 20,
+) -> Preview:
+    """Count the events of each (bucket id, events) batch that `rules` would drop or redact."""
+    result = Preview()
+    for bucket_id, events in batches:
+        for event in events:
+            result.checked += 1
+            data = event.data
+            acted = None
+            for rule in rules:
+                hit, value = _hit(rule, bucket_id, data, deadline)
+                if not hit:
+                    continue
+                if acted is None:
+                    acted = PreviewSample(bucket_id, event, rule.action, ".".join(rule.path), value)
+                if rule.action == "drop":
+                    acted = PreviewSample(bucket_id, event, "drop", ".".join(rule.path), value)
+                    break
+                data = _replaced(dict(data), rule.path, rule.replacement)
+            if acted is None:
+                continue
+            if acted.action == "drop":
+                result.dropped += 1
+            else:
+                result.redacted += 1
+            if len(result.samples) < max_samples:
+                result.samples.append(acted)
+    return result
