@@ -9,12 +9,13 @@ from __future__ import annotations
 
 import json
 from collections.abc import Iterator
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
 import httpx
 import pytest
+from selenium.webdriver.support.ui import Select
 
 from tests import seed
 from tests.browser import SCREENSHOTS, Browser, chromium
@@ -91,6 +92,7 @@ VIEWS = [
     ("buckets", "/buckets"),
     ("bucket-events", f"/buckets/{seed.WINDOW}"),
     ("query", "/query"),
+    ("privacy", "/privacy"),
     ("settings", "/settings"),
 ]
 
@@ -366,3 +368,86 @@ def test_reports_show_working_hours_and_export_csv(server: LiveServer, browser: 
         f"{row['passiveTime']['total'] / 3600:.2f}",
         f"{row['totalTime'] / 3600:.2f}",
     ]
+
+
+# ---------------------------------------------------------------------------------------------- Privacy, tokens
+
+
+def test_privacy_rules_preview_refusal_and_save(server: LiveServer, browser: Browser) -> None:
+    recent = {"timestamp": (datetime.now(UTC) - timedelta(hours=1)).isoformat(), "duration": 60}
+    recent["data"] = {"app": "Quillwriter", "title": "Secret plan - Quillwriter"}
+    assert httpx.post(f"{server.url}/api/0/buckets/{seed.WINDOW}/events", json=[recent]).status_code == 200
+    browser.open("/privacy")
+    assert "private browsing" in browser.text("#rules-default")
+    assert len(browser.driver.find_elements("css selector", "#rule-rows tr.rule")) == 1  # the default rule
+    browser.find("#add-rule").click()
+    row = browser.driver.find_elements("css selector", "#rule-rows tr.rule")[-1]
+    row.find_element("css selector", ".rule-field").send_keys("title")
+    row.find_element("css selector", ".rule-pattern").send_keys("Secret")
+    row.find_element("css selector", ".rule-replacement").send_keys("(private)")
+    browser.find("#preview-rules").click()
+    browser.wait_for(lambda: browser.text("#preview-counts"))
+    assert "would drop 0 and redact 1" in browser.text("#preview-counts")
+    assert "Secret plan - Quillwriter" in browser.text("#preview-samples")
+    browser.screenshot("privacy")
+
+    pattern = row.find_element("css selector", ".rule-pattern")
+    pattern.clear()
+    pattern.send_keys("(unclosed")
+    browser.find("#save-rules").click()
+    browser.wait_for(lambda: browser.text("#rules-error"))
+    assert "(unclosed" in browser.text("#rules-error")
+    assert "privacy_filters" not in settings(server.url)
+    browser.expect_console_error("/api/0/settings/privacy_filters - Failed to load resource")
+
+    pattern.clear()
+    pattern.send_keys("Secret")
+    browser.find("#save-rules").click()
+    browser.wait_for(lambda: "privacy_filters" in settings(server.url))
+    assert settings(server.url)["privacy_filters"] == [
+        {"enabled": True, "bucket_prefix": "", "field": "incognito", "pattern": "^true$", "action": "drop"},
+        {"enabled": True, "bucket_prefix": "", "field": "title", "pattern": "Secret", "action": "redact",
+         "replacement": "(private)"},
+    ]  # fmt: skip
+
+
+def test_forget_a_time_range(server: LiveServer, browser: Browser) -> None:
+    browser.open("/privacy")
+    browser.driver.execute_script(
+        "document.getElementById('forget-start').value = arguments[0];"
+        "document.getElementById('forget-end').value = arguments[1];"
+        "[...document.getElementById('forget-buckets').options].forEach(o => o.selected = o.value === arguments[2]);",
+        f"{seed.DAY}T09:00",
+        f"{seed.DAY}T10:00",
+        seed.WINDOW,
+    )
+    browser.find("#forget").click()
+    assert "in aw-watcher-window_testhost is deleted for good" in browser.text("#confirm-dialog")
+    browser.find("#confirm-ok").click()
+    browser.wait_for(lambda: browser.text("#forget-result"))
+    assert browser.text("#forget-result") == "Forgotten: 0 events deleted, 1 cut at the edges."
+    events = httpx.get(f"{server.url}/api/0/buckets/{seed.WINDOW}/events").json()
+    first = min(events, key=lambda e: e["timestamp"])
+    assert first["timestamp"].startswith(f"{seed.DAY}T09:00:00") and first["duration"] == 3600  # 10:00 local
+    assert len(httpx.get(f"{server.url}/api/0/buckets/{seed.AFK}/events").json()) == 4  # other buckets kept
+
+
+def test_tokens_are_created_shown_once_and_revoked(server: LiveServer, browser: Browser) -> None:
+    browser.open("/settings")
+    browser.find("#token-name").send_keys("phone")
+    Select(browser.find("#token-scope")).select_by_value("append")
+    browser.find("#token-buckets").send_keys("aw-watcher-android")
+    browser.find("#create-token").click()
+    browser.wait_for(lambda: browser.text("#new-token-value"))
+    token = browser.text("#new-token-value").strip()
+    assert [t["name"] for t in httpx.get(f"{server.url}/api/0/tokens").json()] == ["phone"]
+    bearer = {"Authorization": f"Bearer {token}"}
+    body = {"client": "test", "type": "test", "hostname": "phone"}
+    assert httpx.post(f"{server.url}/api/0/buckets/aw-watcher-android-x", json=body, headers=bearer).status_code == 200
+    assert httpx.post(f"{server.url}/api/0/buckets/other", json=body, headers=bearer).status_code == 403
+    browser.screenshot("settings-token-created")
+    browser.find('#token-rows tr[data-token="phone"] .revoke').click()
+    browser.find("#confirm-ok").click()
+    browser.wait_for(lambda: not browser.text("#token-rows"))
+    assert httpx.get(f"{server.url}/api/0/tokens").json() == []
+    assert httpx.post(f"{server.url}/api/0/buckets/aw-watcher-android-y", json=body, headers=bearer).status_code == 401

@@ -50,3 +50,17 @@ export function toast(message, kind = "info") {
   clearTimeout(toast.timer);
   toast.timer = setTimeout(() => (el.hidden = true), kind === "error" ? 8000 : 3500);
 }
+
+/** A modal confirmation; resolves true when the user confirms. */
+export function confirmDialog(title, text, action) {
+  return new Promise((resolve) => {
+    const dialog = h("dialog", { class: "confirm", id: "confirm-dialog" },
+      h("h3", {}, title), h("p", {}, text),
+      h("form", { method: "dialog", class: "card-row" },
+        h("button", { value: "cancel", id: "confirm-cancel" }, "Cancel"),
+        h("button", { value: "ok", class: "danger", id: "confirm-ok" }, action)));
+    dialog.addEventListener("close", () => { dialog.remove(); resolve(dialog.returnValue === "ok"); });
+    document.body.append(dialog);
+    dialog.showModal();
+  });
+}

@@ -1,7 +1,7 @@
 // Buckets: every bucket with its metadata and event count; raw events (paged), export, import, delete.
 
 import { api, download, upload } from "../api.js";
-import { dateTime, duration, h, shorten, toast } from "../format.js";
+import { confirmDialog, dateTime, duration, h, shorten, toast } from "../format.js";
 
 const PAGE = 50;
 
@@ -13,20 +13,6 @@ function showProgress(el, fraction, text) {
   el.hidden = false;
   el.querySelector(".progress-fill").style.width = `${Math.round(Math.min(1, fraction) * 100)}%`;
   el.querySelector(".progress-text").textContent = text;
-}
-
-/** A modal confirmation; resolves true when the user confirms. */
-function confirmDialog(title, text, action) {
-  return new Promise((resolve) => {
-    const dialog = h("dialog", { class: "confirm", id: "confirm-dialog" },
-      h("h3", {}, title), h("p", {}, text),
-      h("form", { method: "dialog", class: "card-row" },
-        h("button", { value: "cancel", id: "confirm-cancel" }, "Cancel"),
-        h("button", { value: "ok", class: "danger", id: "confirm-ok" }, action)));
-    dialog.addEventListener("close", () => { dialog.remove(); resolve(dialog.returnValue === "ok"); });
-    document.body.append(dialog);
-    dialog.showModal();
-  });
 }
 
 async function exportAll(bar) {

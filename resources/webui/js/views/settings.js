@@ -1,7 +1,8 @@
 // Settings: categories (aw-webui's `classes`), start of day and week, theme.
 
 import { DEFAULT_CATEGORIES } from "../categories.js";
-import { h, toast } from "../format.js";
+import { api } from "../api.js";
+import { confirmDialog, dateTime, h, toast } from "../format.js";
 import { hasSavedCategories, saveSetting, setting } from "../settings.js";
 
 const COLOR_RE = /^#[0-9a-fA-F]{6}$/;
@@ -51,10 +52,65 @@ function readCategories(tbody) {
   return out;
 }
 
+/** The Tokens section: programs that may use the API (list, create — the secret shown once — revoke). */
+async function tokensSection() {
+  const section = h("section", { class: "card", id: "tokens" }, h("h3", {}, "API tokens"));
+  let tokens;
+  try {
+    tokens = await api("tokens");
+  } catch (err) {
+    section.append(h("p", { class: "muted" }, `Tokens cannot be listed here: ${err.message}`));
+    return section;
+  }
+  const secret = h("div", { id: "new-token", hidden: true });
+  const list = h("tbody", { id: "token-rows" });
+  const redraw = async () => {
+    const rows = await api("tokens");
+    list.replaceChildren(...rows.map(tokenRow));
+  };
+  const tokenRow = (t) => h("tr", { "data-token": t.name },
+    h("td", {}, t.name), h("td", {}, t.scope), h("td", {}, t.buckets || (t.scope === "append" ? "(any)" : "")), h("td", {}, dateTime(t.created)),
+    h("td", {}, h("button", { type: "button", class: "danger revoke", onclick: async () => {
+      if (!(await confirmDialog(`Revoke ${t.name}?`, "Programs using this token lose access at once.", "Revoke"))) return;
+      try {
+        await api(`tokens/${encodeURIComponent(t.name)}`, { method: "DELETE" });
+        toast(`Revoked ${t.name}`);
+        await redraw();
+      } catch (err) {
+        toast(err.message, "error");
+      }
+    } }, "Revoke")));
+  list.replaceChildren(...tokens.map(tokenRow));
+  const name = h("input", { id: "token-name", placeholder: "phone-sync", "aria-label": "Token name" });
+  const scope = h("select", { id: "token-scope", "aria-label": "Scope" }, ["read", "append", "admin"].map((x) => h("option", { value: x }, x)));
+  const prefix = h("input", { id: "token-buckets", placeholder: "bucket prefix (append)", "aria-label": "Bucket prefix" });
+  const create = async () => {
+    try {
+      const body = { name: name.value.trim(), scope: scope.value, ...(prefix.value ? { buckets: prefix.value } : {}) };
+      const made = await api("tokens", { method: "POST", body });
+      secret.replaceChildren(
+        h("p", {}, `The token for ${made.name} — copy it now, it is not shown again:`),
+        h("pre", { id: "new-token-value" }, made.token));
+      secret.hidden = false;
+      name.value = "";
+      prefix.value = "";
+      await redraw();
+    } catch (err) {
+      toast(err.message, "error");
+    }
+  };
+  section.append(
+    h("p", { class: "muted" }, "Programs on this computer need no token unless [auth] require_token is set; other computers always do. read: look only; append: add events to buckets starting with the prefix; admin: everything."),
+    h("table", { class: "table" }, h("thead", {}, h("tr", {}, ["Name", "Scope", "Buckets", "Created", ""].map((t) => h("th", {}, t)))), list),
+    h("div", { class: "card-row" }, h("span", { class: "controls" }, name, scope, prefix), h("button", { type: "button", class: "primary", id: "create-token", onclick: create }, "Create token")),
+    secret);
+  return section;
+}
+
 /** Draws the Settings view. */
 export async function render(root) {
-  const [classes, saved, startOfDay, startOfWeek, theme] = await Promise.all([
-    setting("classes"), hasSavedCategories(), setting("startOfDay"), setting("startOfWeek"), setting("theme"),
+  const [classes, saved, startOfDay, startOfWeek, theme, tokens] = await Promise.all([
+    setting("classes"), hasSavedCategories(), setting("startOfDay"), setting("startOfWeek"), setting("theme"), tokensSection(),
   ]);
   const tbody = h("tbody", { id: "category-rows" }, classes.map(categoryRow));
   const saveCategories = async () => {
@@ -99,5 +155,6 @@ export async function render(root) {
           h("button", { type: "button", id: "add-category", onclick: () => { const row = categoryRow({ id: -1, name: [""], rule: { type: "regex", regex: "" }, data: {} }); tbody.append(row); row.querySelector("input").focus(); } }, "Add category"),
           h("button", { type: "button", onclick: () => tbody.replaceChildren(...DEFAULT_CATEGORIES.map(categoryRow)) }, "Reset to defaults")),
         h("button", { type: "button", class: "primary", id: "save-categories", onclick: saveCategories }, "Save categories"))),
+    tokens,
   );
 }
