@@ -451,3 +451,46 @@ def test_tokens_are_created_shown_once_and_revoked(server: LiveServer, browser: 
     browser.wait_for(lambda: not browser.text("#token-rows"))
     assert httpx.get(f"{server.url}/api/0/tokens").json() == []
     assert httpx.post(f"{server.url}/api/0/buckets/aw-watcher-android-y", json=body, headers=bearer).status_code == 401
+
+
+# ---------------------------------------------------------------------------------------------- first start, tokens
+
+
+def test_a_new_user_sees_how_to_begin(tmp_path: Path, browser: Browser) -> None:
+    api, store, _ = start_server(tmp_path)
+    browser.base_url = api.url
+    try:
+        browser.open("")
+        assert "No activity recorded yet" in browser.text("#view")
+        browser.screenshot("first-start")
+        for fragment in ("/timeline", "/reports", "/buckets", "/query"):
+            browser.go(fragment)
+        browser.go("/settings")
+        assert "default categories" in browser.text("#defaults-note")
+        browser.go("/privacy")
+        assert "private browsing" in browser.text("#rules-default")
+    finally:
+        api.stop()
+        store.close()
+
+
+def test_a_server_that_requires_tokens_is_used_with_the_token_from_the_address(
+    tmp_path: Path, browser: Browser
+) -> None:
+    api, store, _ = start_server(tmp_path, require_token=True)
+    seed.seed_day(store)
+    token = store.create_token("dashboard", "admin")
+    browser.base_url = api.url
+    try:
+        assert httpx.get(f"{api.url}/api/0/buckets/").status_code == 401
+        browser.driver.get("about:blank")
+        browser.driver.get(f"{api.url}/?token={token}#{DAY_VIEW}")
+        browser.wait_ready()
+        assert "token" not in browser.driver.current_url  # taken out of the address bar (and history)
+        assert browser.text("#stat-active") == "4h 30m"
+        browser.open("/buckets")  # a later visit without it in the address still works
+        assert seed.WINDOW in browser.text("#bucket-table")
+    finally:
+        browser.driver.execute_script("localStorage.clear()")
+        api.stop()
+        store.close()

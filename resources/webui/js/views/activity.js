@@ -92,8 +92,8 @@ export async function render(root, [hostParam, kindParam, dateParam], alive) {
   if (!hosts.length) {
     root.replaceChildren(h("div", { class: "card empty-state" },
       h("h2", {}, "No activity recorded yet"),
-      h("p", {}, "Once the window and AFK watchers have run for a while, your day shows up here. Buckets that exist are listed under "),
-      h("a", { href: "#/buckets" }, "Buckets"), "."));
+      h("p", {}, "Once the window and AFK watchers have run for a while, your day shows up here."),
+      h("p", {}, "Coming from ActivityWatch? Import an export file under ", h("a", { href: "#/buckets" }, "Buckets"), ".")));
     return;
   }
   const host = hosts.includes(hostParam) ? hostParam : hosts.includes(info.hostname) ? info.hostname : hosts[0];
