@@ -188,6 +188,20 @@ def test_navigation_moves_by_the_period(server: LiveServer, browser: Browser) ->
     assert title.startswith("Monday") and "23" in title and "November" in title
     browser.click('a[aria-label="Previous"]')
     assert browser.text("#stat-active") == "4h 30m"
+    browser.click('[data-period="year"]')
+    browser.driver.execute_script("document.getElementById('view').dataset.state = 'leaving'")
+    browser.driver.execute_script(
+        "document.getElementById('chart-bars').emit('plotly_click', {points: [{pointIndex: 10}]})"
+    )
+    browser.wait_ready()  # November's bar opens November
+    assert browser.driver.current_url.endswith(f"/activity/{seed.HOST}/month/2026-11-01")
+    browser.driver.execute_script("document.getElementById('view').dataset.state = 'leaving'")
+    browser.driver.execute_script(
+        "document.getElementById('chart-bars').emit('plotly_click', {points: [{pointIndex: 21}]})"
+    )
+    browser.wait_ready()  # and the 22nd's bar that day
+    assert browser.driver.current_url.endswith(DAY_VIEW)
+    assert browser.text("#stat-active") == "4h 30m"
 
 
 # ---------------------------------------------------------------------------------------------- Settings

@@ -126,7 +126,7 @@ export async function render(root, [hostParam, kindParam, dateParam], alive) {
     stat("Top application", "…", "stat-app"),
     stat("Top category", "…", "stat-category"));
   const grid = h("div", { class: "grid" },
-    card(kind === "day" ? "Over the day" : kind === "year" ? "Per month" : "Per day", "chart-bars", { class: "card chart-card wide" }),
+    card(kind === "day" ? "Over the day" : kind === "year" ? "Per month (click one to open it)" : "Per day (click one to open it)", "chart-bars", { class: "card chart-card wide" }),
     kind === "day" ? card("Active time by category", "chart-strip", { class: "card chart-card wide" }) : null,
     card("Top applications", "chart-apps"),
     card("Top window titles", "chart-titles"),
@@ -142,8 +142,12 @@ export async function render(root, [hostParam, kindParam, dateParam], alive) {
   if (!alive()) return;
   const total = combine(results);
   const hover = bars.map(([s]) => (kind === "day" ? s.toLocaleString() : s.toLocaleDateString()));
+  const barsEl = document.getElementById("chart-bars");
   const drawn = [
-    stackedBars(document.getElementById("chart-bars"), bars.map(([s]) => barLabel(kind, s)), topLevelSeries(results.map((r) => r.cats), index), hover),
+    stackedBars(barsEl, bars.map(([s]) => barLabel(kind, s)), topLevelSeries(results.map((r) => r.cats), index), hover).then(() => {
+      // Drill down: a day's bar opens that day, a month's bar that month.
+      if (kind !== "day") barsEl.on("plotly_click", (e) => (location.hash = link(host, kind === "year" ? "month" : "day", ymd(bars[e.points[0].pointIndex][0]))));
+    }),
     ...drawSummary(total, index),
     ...(webBuckets.length ? drawBrowser(total) : []),
   ];
