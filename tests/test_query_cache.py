@@ -181,3 +181,50 @@ def test_random_writes_between_queries(
             else:
                 assert cached(api) == fresh(store)
         assert cached(api) == fresh(store)
+
+
+# ------------------------------------------------------------------- sharing across the periods of one request
+
+
+def test_periods_of_a_request_share_data_and_categories(store: Store) -> None:
+    """One request's periods share parsed data and categorize results (per rule set), and answer as
+    if each period were asked alone."""
+    seed(store)
+    query = """
+        w = query_bucket("win");
+        work = categorize(w, [[["Work"], {"type": "regex", "regex": "code"}]]);
+        other = categorize(w, [[["Web"], {"type": "regex", "regex": "web|code"}]]);
+        tagged = tag(w, [["dev", {"type": "regex", "regex": "code"}]]);
+        return {"work": work, "other": other, "tagged": tagged};
+    """
+    together = fresh(store, query, DAYS)
+    alone = [fresh(store, query, [period])[0] for period in DAYS]
+    assert together == alone
+    categories = [(e["data"]["app"], e["data"]["$category"]) for day in together for e in day["work"]]
+    assert sorted(categories) == [("code", ["Work"]), ("code", ["Work"]), ("web", ["Uncategorized"])]
+    assert all(e["data"]["$category"] == ["Web"] for day in together for e in day["other"])  # not the first rules'
+    assert sorted(e["data"]["$tags"] for day in together for e in day["tagged"]) == [[], ["dev"], ["dev"]]
+
+
+def test_shared_parsing_gives_one_data_object_per_text(store: Store) -> None:
+    seed(store)
+    parsed: dict[str, Any] = {}
+    day1 = store.get_events("win", T0, T0 + 24 * H, parsed=parsed)
+    day2 = store.get_events("win", T0 + 24 * H, T0 + 48 * H, parsed=parsed)
+    code1 = next(e for e in day1 if e.data["app"] == "code")
+    assert day2[0].data == {"app": "code"} and day2[0].data is code1.data
+    assert store.get_events("win", T0 + 24 * H, T0 + 48 * H)[0].data is not code1.data  # without: a new one
+
+
+def test_categorize_memo_reuses_results_for_the_same_data() -> None:
+    from activitywatch import transforms as t
+    from activitywatch.transforms.regexes import UNLIMITED
+
+    data = {"app": "code"}
+    rules = [[["Work"], {"type": "regex", "regex": "code"}]]
+    memo: dict[int, Any] = {}
+    first = t.categorize([Event(T0, S, data)], rules, UNLIMITED, memo)
+    second = t.categorize([Event(T0 + H, S, data), Event(T0 + 2 * H, S, {"app": "x"})], rules, UNLIMITED, memo)
+    assert second[0].data is first[0].data and second[0].data == {"app": "code", "$category": ["Work"]}
+    assert second[1].data["$category"] == ["Uncategorized"] and len(memo) == 2
+    assert data == {"app": "code"}  # the input is not changed

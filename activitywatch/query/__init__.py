@@ -82,10 +82,11 @@ def run_periods(
     program = parse(source)
     budget = Budget()
     deadline = Deadline(REGEX_SECONDS)
+    memo: dict[Any, Any] = {}
 
     def results() -> Iterator[Any]:
         for period in periods:
-            interpreter = Interpreter(functions, CallContext(buckets_for(period), period, deadline, budget))
+            interpreter = Interpreter(functions, CallContext(buckets_for(period), period, deadline, budget, memo))
             yield interpreter.run(program, namespace_for(period, name))
 
     return results()

@@ -66,6 +66,8 @@ class CallContext:
     period: Period
     deadline: Deadline = UNLIMITED
     budget: Budget = field(default_factory=Budget)
+    # Results worth keeping for the request's other timeperiods (e.g. categories per distinct data).
+    memo: dict[Any, Any] = field(default_factory=dict)
 
 
 class EventList(list[Event]):

@@ -7,6 +7,7 @@ from collections.abc import Callable, Sequence
 from typing import Any
 
 from activitywatch import transforms as t
+from activitywatch.core.jsontext import canonical_json
 from activitywatch.query.errors import QueryFunctionException
 from activitywatch.query.functions import CallContext, Param, QueryFunction
 
@@ -27,6 +28,16 @@ def _with_deadline(transform: Callable[..., Any]) -> Callable[..., Any]:
 
     def impl(context: CallContext, *args: Any) -> Any:
         return transform(*args, deadline=context.deadline)
+
+    return impl
+
+
+def _relabeling(transform: Callable[..., Any]) -> Callable[..., Any]:
+    """An impl of categorize/tag: the deadline, and a memo shared by the request's calls with equal rules."""
+
+    def impl(context: CallContext, events: Any, classes: Any) -> Any:
+        memo = context.memo.setdefault((transform.__name__, canonical_json(classes)), {})
+        return transform(events, classes, deadline=context.deadline, memo=memo)
 
     return impl
 
@@ -105,8 +116,8 @@ _TRANSFORMS: tuple[QueryFunction, ...] = (
         ),
         _merge_subwatcher_fields,
     ),
-    QueryFunction("categorize", (EVENTS, Param("classes", "list")), _with_deadline(t.categorize)),
-    QueryFunction("tag", (EVENTS, Param("classes", "list")), _with_deadline(t.tag)),
+    QueryFunction("categorize", (EVENTS, Param("classes", "list")), _relabeling(t.categorize)),
+    QueryFunction("tag", (EVENTS, Param("classes", "list")), _relabeling(t.tag)),
 )
 
 

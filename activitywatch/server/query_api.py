@@ -28,6 +28,7 @@ class StoreBuckets:
     def __init__(self, store: Store) -> None:
         self.store = store
         self._hostnames: dict[str, str] | None = None
+        self._parsed: dict[str, Any] = {}  # data shared by all reads of the request (see Store.get_events)
 
     def bucket_hostnames(self) -> Mapping[str, str]:
         """Every bucket id with its hostname."""
@@ -37,7 +38,7 @@ class StoreBuckets:
 
     def events(self, bucket_id: str, start: int, end: int) -> list[Event]:
         """Events of a bucket in [start, end], clipped, newest first."""
-        return self.store.get_events(bucket_id, start, end)
+        return self.store.get_events(bucket_id, start, end, parsed=self._parsed)
 
     def event_count(self, bucket_id: str, start: int, end: int) -> int:
         """How many events of a bucket overlap [start, end]."""

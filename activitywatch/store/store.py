@@ -418,10 +418,12 @@ class Store:
         start: int | None = None,
         end: int | None = None,
         limit: int | None = None,
+        parsed: dict[str, Any] | None = None,
     ) -> list[Event]:
         """Events overlapping [start, end], clipped to it, newest first, at most `limit` of them.
 
-        Events with equal data share one (read-only) `data` mapping.
+        Events with equal data share one (read-only) `data` mapping; pass the same `parsed` dict (JSON
+        text -> data) to several calls to share them across the calls too.
         """
         lo_bound = MIN_NS if start is None else start
         hi_bound = MAX_NS if end is None else end
@@ -441,7 +443,8 @@ class Store:
             rows = fetch(conn, SQL_EVENTS_RANGE, params)
         # Events of one bucket repeat the same data (the same app and title): parse each text once and
         # share the (read-only) result.
-        parsed: dict[str, Any] = {}
+        if parsed is None:
+            parsed = {}
         events: list[Event] = []
         append = events.append
         new = tuple.__new__  # Event(...) without the Python-level __new__ of a NamedTuple: half the time

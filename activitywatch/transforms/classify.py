@@ -73,23 +73,32 @@ def parse_classes(classes: Sequence[Any], what: str) -> list[tuple[Any, Rule]]:
     return parsed
 
 
-def _relabel(events: Sequence[Event], field: str, label_for: Any) -> list[Event]:
-    """Events with `data[field]` set by `label_for(data)`, computed once per distinct data object."""
-    done: dict[int, dict[str, Any]] = {}
+Relabeled = dict[int, tuple[Any, dict[str, Any]]]
+
+
+def _relabel(events: Sequence[Event], field: str, label_for: Any, memo: Relabeled | None) -> list[Event]:
+    """Events with `data[field]` set by `label_for(data)`, computed once per distinct data object.
+
+    `memo` (id(data) -> (data, relabeled data)) carries the results over to later calls with the same
+    rules, e.g. the other timeperiods of one request; it keeps each data object alive, so ids stay unique.
+    """
+    done: Relabeled = {} if memo is None else memo
     out: list[Event] = []
     append = out.append
     new = tuple.__new__
     for event in events:
         data = event[2]
-        relabeled = done.get(id(data))
-        if relabeled is None:
-            relabeled = done[id(data)] = {**data, field: label_for(data)}
-        append(new(Event, (event[0], event[1], relabeled, event[3])))
+        found = done.get(id(data))
+        if found is None:
+            found = done[id(data)] = (data, {**data, field: label_for(data)})
+        append(new(Event, (event[0], event[1], found[1], event[3])))
     return out
 
 
-def categorize(events: Sequence[Event], classes: Sequence[Any], deadline: Deadline = UNLIMITED) -> list[Event]:
-    """Events with `data["$category"]` set to the best matching category name path."""
+def categorize(
+    events: Sequence[Event], classes: Sequence[Any], deadline: Deadline = UNLIMITED, memo: Relabeled | None = None
+) -> list[Event]:
+    """Events with `data["$category"]` set to the best matching category name path (`memo`: see _relabel)."""
     rules = []
     for i, (name, rule) in enumerate(parse_classes(classes, "category")):
         if not isinstance(name, list) or not all(isinstance(part, str) for part in name):
@@ -105,13 +114,15 @@ def categorize(events: Sequence[Event], classes: Sequence[Any], deadline: Deadli
                 chosen, rank = name, name_rank
         return list(chosen)
 
-    return _relabel(events, "$category", best)
+    return _relabel(events, "$category", best, memo)
 
 
-def tag(events: Sequence[Event], classes: Sequence[Any], deadline: Deadline = UNLIMITED) -> list[Event]:
-    """Events with `data["$tags"]` set to every matching tag, in rule order."""
+def tag(
+    events: Sequence[Event], classes: Sequence[Any], deadline: Deadline = UNLIMITED, memo: Relabeled | None = None
+) -> list[Event]:
+    """Events with `data["$tags"]` set to every matching tag, in rule order (`memo`: see _relabel)."""
     rules = parse_classes(classes, "tag")
     for i, (name, _) in enumerate(rules):
         if not isinstance(name, str):
             raise InvalidInput(f"tag {i + 1}: the name must be a string")
-    return _relabel(events, "$tags", lambda data: [name for name, rule in rules if rule.matches(data, deadline)])
+    return _relabel(events, "$tags", lambda data: [name for name, rule in rules if rule.matches(data, deadline)], memo)

@@ -28,18 +28,23 @@ def merge_events_by_keys(events: Sequence[Event], keys: Sequence[str]) -> list[E
     """
     if not keys:
         return list(events)
-    groups: dict[Any, list[Any]] = {}
-    key_of: dict[int, Any] = {}  # id(data) -> group key: events share data objects, so compute once each
+    # Events share data objects: total them per data object first (one lookup per event), then per group.
+    per_data: dict[int, list[Any]] = {}
     for event in events:
         data = event[2]
-        group_key = key_of.get(id(data))
-        if group_key is None:
-            group_key = key_of[id(data)] = tuple(_hashable(data.get(k, _MISSING)) for k in keys)
+        entry = per_data.get(id(data))
+        if entry is None:
+            per_data[id(data)] = [event[0], event[1], data]
+        else:
+            entry[1] += event[1]
+    groups: dict[Any, list[Any]] = {}
+    for start, duration, data in per_data.values():  # in the order of each data's first event
+        group_key = tuple(_hashable(data.get(k, _MISSING)) for k in keys)
         group = groups.get(group_key)
         if group is None:
-            groups[group_key] = [event[0], event[1], {k: data[k] for k in keys if k in data}]
+            groups[group_key] = [start, duration, {k: data[k] for k in keys if k in data}]
         else:
-            group[1] += event[1]
+            group[1] += duration
     return [Event(start, duration, data) for start, duration, data in groups.values()]
 
 
