@@ -60,15 +60,18 @@ function topLevelSeries(results, index) {
     .map(([name, values]) => ({ name, values, color: index.color([name]) }));
 }
 
-/** Neighbouring events of the same category (less than a minute apart) drawn as one block. */
-function stripBlocks(events, index) {
+/** Neighbouring events of the same category (less than a minute apart) drawn as one block; so are
+ * events too short to see at the strip's scale. */
+function stripBlocks(events, index, span) {
   const blocks = [];
+  const tiny = span / 1500; // narrower than a pixel of the strip: joins the block before it
   for (const e of events) {
     const start = new Date(e.timestamp);
     const end = new Date(start.getTime() + e.duration * 1000);
     const cat = e.data.$category || [UNCATEGORIZED];
     const last = blocks[blocks.length - 1];
-    if (last && pathKey(last.cat) === pathKey(cat) && start - last.end < 60_000) {
+    const near = last && start - last.end < 60_000;
+    if (near && (pathKey(last.cat) === pathKey(cat) || end - start < tiny)) {
       last.end = end > last.end ? end : last.end;
       last.apps.set(e.data.app, (last.apps.get(e.data.app) || 0) + e.duration);
     } else {
@@ -154,7 +157,7 @@ export async function render(root, [hostParam, kindParam, dateParam], alive) {
   if (stripP) {
     const [strip] = await stripP;
     if (!alive()) return;
-    drawn.push(lanes(document.getElementById("chart-strip"), [{ name: "Active", events: stripBlocks(strip, index) }], [start, end], { height: 110, toolbar: false }));
+    drawn.push(lanes(document.getElementById("chart-strip"), [{ name: "Active", events: stripBlocks(strip, index, end - start) }], [start, end], { height: 110, toolbar: false }));
   }
   await Promise.all(drawn);
 }
