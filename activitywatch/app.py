@@ -211,6 +211,7 @@ def server_options(settings: Settings) -> ServerOptions:
         testing=settings.testing,
         log_file=settings.log_file,
         require_token=settings.auth.require_token,
+        webui_dir=settings.server.webui_dir,
     )
 
 
@@ -281,7 +282,7 @@ class App:
         log.info("Database: %s", settings.database_path)
         if settings.gui:
             log.info("The tray and dashboard window are not part of this build yet; running headless")
-        log.info("Data folder: %s; API browser: %s/api/", settings.data_dir, server.url)
+        log.info("Data folder: %s; dashboard: %s/; API browser: %s/api/", settings.data_dir, server.url, server.url)
 
 
 def export_buckets(settings: Settings, bucket_ids: Sequence[str] | None, output: Path | None) -> Path | None:

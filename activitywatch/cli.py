@@ -55,6 +55,7 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--data-dir", type=Path, metavar="DIR", help="folder for the database, logs and device id")
     parser.add_argument("--config", type=Path, metavar="FILE", help="TOML config file to read")
     parser.add_argument("--verbose", "-v", action="store_true", help="log debug messages")
+    parser.add_argument("--webui-dir", type=Path, metavar="DIR", help="serve this web UI build at / (e.g. aw-webui)")
     commands = parser.add_subparsers(dest="command", metavar="COMMAND")
     export = commands.add_parser("export", help="write buckets and their events to a JSON file")
     export.add_argument("--bucket", action="append", metavar="ID", help="only this bucket (repeatable)")
@@ -98,6 +99,7 @@ def _settings(args: argparse.Namespace) -> Settings:
         gui=not args.no_gui,
         watchers=not args.no_watchers,
         verbose=args.verbose,
+        webui_dir=args.webui_dir,
     )
 
 

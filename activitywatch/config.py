@@ -31,6 +31,7 @@ class ServerConfig:
     cors_regex: tuple[str, ...] = ()
     tls_cert: Path | None = None  # PEM certificate (chain) and key: serve HTTPS instead of HTTP
     tls_key: Path | None = None
+    webui_dir: Path | None = None  # another web UI build (a folder with index.html) to serve at `/`
 
 
 @dataclass(frozen=True)
@@ -160,6 +161,14 @@ def _readable_file(where: str, value: Any) -> Path:
     return path
 
 
+def webui_folder(where: str, value: Any) -> Path:
+    """A web UI build folder: it must hold an index.html."""
+    path = Path(_string(where, str(value) if isinstance(value, Path) else value)).expanduser()
+    if not (path / "index.html").is_file():
+        raise ConfigError(f"{where}: {path} has no index.html; give the folder of a web UI build")
+    return path
+
+
 Checker = Callable[[str, Any], Any]
 
 _SECTIONS: dict[str, tuple[str, dict[str, Checker]]] = {
@@ -172,6 +181,7 @@ _SECTIONS: dict[str, tuple[str, dict[str, Checker]]] = {
             "cors_regex": _regexes,
             "tls_cert": _readable_file,
             "tls_key": _readable_file,
+            "webui_dir": webui_folder,
         },
     ),
     "storage": ("storage", {"encrypt": _bool}),
@@ -250,6 +260,7 @@ def load_settings(
     gui: bool = True,
     watchers: bool = True,
     verbose: bool = False,
+    webui_dir: Path | None = None,
 ) -> Settings:
     """Defaults, then the config file (the given one, or the default one if it exists), then these options."""
     log_dir = data_dir / "logs" if data_dir is not None else default_log_dir()
@@ -276,4 +287,6 @@ def load_settings(
         server = replace(server, host=host)
     if port is not None:
         server = replace(server, port=port)
+    if webui_dir is not None:
+        server = replace(server, webui_dir=webui_folder("--webui-dir", webui_dir))
     return replace(settings, server=server)

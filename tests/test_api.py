@@ -262,4 +262,4 @@ def test_openapi_document_and_api_browser(http: httpx.Client) -> None:
     page = http.get("/api/")
     assert page.status_code == 200 and "swagger-ui-bundle.js" in page.text
     assert http.get("/api/static/swagger-ui-bundle.js").status_code == 200
-    assert http.get("/", follow_redirects=False).headers["location"] == "/api/"
+    assert http.get("/api", follow_redirects=False).headers["location"] == "/api/"

@@ -177,7 +177,7 @@ def test_loopback_host_headers_are_accepted(loopback: LiveServer, host: str) -> 
     headers = [("Host", host.format(port=loopback.port))]
     reply = raw_request(loopback.port, "GET", "/api/0/info", headers)
     assert reply.status == 200 and orjson.loads(reply.body)["hostname"] == HOSTNAME
-    assert raw_request(loopback.port, "GET", "/", headers).status == 307
+    assert raw_request(loopback.port, "GET", "/", headers).status == 200
     assert raw_request(loopback.port, "GET", "/api/", headers).status == 200
 
 

@@ -2,6 +2,10 @@
 
 from __future__ import annotations
 
+import logging
+from collections.abc import Callable
+from pathlib import Path
+
 import swagger_ui_bundle
 from starlette.applications import Starlette
 from starlette.exceptions import HTTPException
@@ -10,10 +14,12 @@ from starlette.routing import Mount, Route
 from starlette.staticfiles import StaticFiles
 from starlette.types import ASGIApp
 
+from activitywatch.assets import AssetMissing, plotly_js, resource
 from activitywatch.query import function_table
 from activitywatch.query.functions import QueryFunction
 from activitywatch.server.api import Api
 from activitywatch.server.auth import TokenAuth, is_loopback
+from activitywatch.server.dashboard import dashboard_routes
 from activitywatch.server.dispatch import StoreCalls
 from activitywatch.server.errors import error_handler
 from activitywatch.server.exchange import Exchange
@@ -27,6 +33,8 @@ from activitywatch.server.routing import ApiRouter
 from activitywatch.server.security import OriginPolicy, RequestGuard
 from activitywatch.server.tokens_api import TokensApi
 from activitywatch.store import Store
+
+log = logging.getLogger(__name__)
 
 HOT_HANDLERS = frozenset({"heartbeat", "post_events"})
 
@@ -53,8 +61,16 @@ async def _to_api_browser(request: object) -> Response:
     return RedirectResponse("/api/", status_code=307)
 
 
+def _found(find: Callable[[], Path]) -> Path | None:
+    try:
+        return find()
+    except AssetMissing as exc:
+        log.warning("%s", exc)
+        return None
+
+
 def create_app(store: Store, options: ServerOptions) -> ASGIApp:
-    """The ASGI app serving `/api/0` over `store`, the API browser and (later) the dashboard."""
+    """The ASGI app serving `/api/0` over `store`, the API browser and the dashboard."""
     operations = api_operations(store, options)
     browser = ApiBrowser(build_document(operations, options.version))
     others = Starlette(
@@ -64,8 +80,11 @@ def create_app(store: Store, options: ServerOptions) -> ASGIApp:
             Route("/api", _to_api_browser, methods=["GET"]),
             Route("/api/static/api-browser.js", browser.init_script, methods=["GET"]),
             Mount("/api/static", StaticFiles(directory=str(swagger_ui_bundle.swagger_ui_path))),
-            # Until the dashboard is served here, the root leads to the API browser.
-            Route("/", _to_api_browser, methods=["GET"]),
+            *dashboard_routes(
+                options.webui_dir or _found(lambda: resource("webui")),
+                _found(plotly_js),
+                own=options.webui_dir is None,
+            ),
         ],
         exception_handlers={Exception: error_handler, HTTPException: error_handler},
     )

@@ -24,3 +24,4 @@ class ServerOptions:
     require_token: bool = False  # also on loopback (any other bind address always requires one)
     max_body: int = 16 * MIB
     max_import_body: int = 256 * MIB
+    webui_dir: Path | None = None  # another web UI build to serve at `/` instead of the built-in dashboard

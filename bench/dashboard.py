@@ -1,0 +1,113 @@
+"""How fast the dashboard's Activity view draws 30 days of data in headless Chromium.
+
+`python -m bench.dashboard [--days 30] [--repeat 5]` seeds 2,000 window and AFK events a day (the same
+data as the query benchmark), then opens the Activity view for the month in a fresh browser against a
+freshly started server (nothing cached, plotly.js parsed for the first time), and from inside the
+loaded page, before and after the server has cached the queries. It prints the figures; nothing is judged.
+"""
+
+from __future__ import annotations
+
+import argparse
+import statistics
+import tempfile
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from activitywatch.core.models import Bucket, Event
+from activitywatch.core.timestamps import parse_timestamp
+from activitywatch.store import Store
+from bench.queries import START, generate
+from tests.browser import Browser, chromium
+from tests.conftest import start_server
+
+HOST = "bench"
+NS = 1_000_000_000
+
+
+def seed(data_dir: Path, days: int) -> int:
+    """The window and AFK buckets with `days` days of events; returns how many events."""
+    window, afk = generate(days)
+    created = parse_timestamp(START.isoformat())
+    with Store(data_dir / "activitywatch.db") as store:
+        for bucket_id, kind, events in (
+            (f"aw-watcher-window_{HOST}", "currentwindow", window),
+            (f"aw-watcher-afk_{HOST}", "afkstatus", afk),
+        ):
+            store.create_bucket(
+                Bucket(bucket_id, kind, "bench", HOST, created),
+                [Event(parse_timestamp(e["timestamp"]), round(e["duration"] * NS), e["data"]) for e in events],
+            )
+    return len(window) + len(afk)
+
+
+@dataclass
+class Figures:
+    """Milliseconds per run."""
+
+    first_load: list[float] = field(default_factory=list)  # fresh browser: navigation until the view is drawn
+    first_render: list[float] = field(default_factory=list)  # ... of which the view itself (queries and charts)
+    render: list[float] = field(default_factory=list)  # page and plotly.js loaded, queries not cached
+    cached: list[float] = field(default_factory=list)  # again, the server's query cache answering
+
+
+def _ms(browser: Browser, name: str) -> float:
+    return float(browser.driver.execute_script(f"return window.{name}"))
+
+
+def measure(data_dir: Path, fragment: str, repeat: int) -> Figures:
+    """Each run on a freshly started server with a fresh browser profile."""
+    figures = Figures()
+    for _ in range(repeat):
+        for first in (True, False):
+            server, store, _ = start_server(data_dir)
+            try:
+                with chromium(server.url, timezone="UTC") as browser:
+                    if first:
+                        browser.open(fragment)
+                        figures.first_load.append(_ms(browser, "awReadyAt"))
+                        figures.first_render.append(_ms(browser, "awRenderMs"))
+                    else:
+                        browser.open("/settings")
+                        browser.wait_for(lambda b=browser: b.driver.execute_script("return Boolean(window.Plotly)"))
+                        browser.go(fragment)
+                        figures.render.append(_ms(browser, "awRenderMs"))
+                        browser.go("/settings")
+                        browser.go(fragment)
+                        figures.cached.append(_ms(browser, "awRenderMs"))
+                    if browser.console_errors() or browser.foreign_requests():
+                        raise SystemExit("The dashboard logged errors or sent requests elsewhere")
+            finally:
+                server.stop()
+                store.close()
+    return figures
+
+
+def _median(values: list[float]) -> str:
+    return f"{statistics.median(values):6.0f} ms (min {min(values):.0f})"
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Seed, measure, print."""
+    parser = argparse.ArgumentParser(prog="python -m bench.dashboard", description=__doc__.splitlines()[0])
+    parser.add_argument("--days", type=int, default=30, help="days of data (2,000 events a day)")
+    parser.add_argument("--repeat", type=int, default=5, help="fresh server and browser per run")
+    args = parser.parse_args(argv)
+    with tempfile.TemporaryDirectory(prefix="aw-bench-dashboard-") as tmp:
+        data_dir = Path(tmp)
+        events = seed(data_dir, args.days)
+        month = START.date().replace(day=15).isoformat()
+        print(f"{events:,} events over {args.days} days; Activity view, month of {month[:7]}, host {HOST}")
+        for kind in ("month", "week", "day"):
+            f = measure(data_dir, f"/activity/{HOST}/{kind}/{month}", args.repeat)
+            print(f"  {kind}: medians of {args.repeat}, each on a fresh server and browser profile")
+            print(f"    view render, page loaded, queries not cached: {_median(f.render)}")
+            print(f"    view render, server's query cache warm:       {_median(f.cached)}")
+            print(f"    first visit, navigation to drawn:             {_median(f.first_load)}")
+            print(f"      of which the view (rest: parsing plotly.js): {_median(f.first_render)}", flush=True)
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
