@@ -228,3 +228,26 @@ def test_paging_with_the_cursor_returns_every_row_once_then_late_arrivals(
 def test_activity_log_bad_parameters(seeded: httpx.Client, params: dict[str, Any], words: str) -> None:
     r = seeded.get("/api/0/reports/activitylog", params=params)
     assert r.status_code == 400 and words in r.json()["message"], r.text
+
+
+def test_without_saved_categories_the_dashboard_defaults_apply(live_server: LiveServer, http: httpx.Client) -> None:
+    """Until the user saves categories, reports use the ones the dashboard shows (default-categories.json)."""
+    store = live_server.store
+    store.create_bucket(Bucket("aw-watcher-window_pc", "currentwindow", "aw-watcher-window", "pc", 0))
+    store.create_bucket(Bucket("aw-watcher-afk_pc", "afkstatus", "aw-watcher-afk", "pc", 0))
+    store.insert_events("aw-watcher-afk_pc", [span(3, 9, 12, {"status": "not-afk"})])
+    store.insert_events("aw-watcher-window_pc", [
+        span(3, 9, 10, {"app": "Code", "title": "main.py"}),             # Work > Programming: Work's score 10
+        span(3, 10, 11, {"app": "firefox", "title": "YouTube - a talk"}),  # Media > Video: Media's score -5
+        span(3, 11, 12, {"app": "xterm", "title": "q"}),                   # Uncategorized: 0
+    ])  # fmt: skip
+    url = "/api/0/reports/workinghours/computers?from=2024-05-03&to=2024-05-03&tz=UTC"
+    r = http.get(url)
+    assert r.status_code == 200, r.text
+    active = r.json()["rows"][0]["activeTime"]
+    assert active == {"productive": 3600.0, "unproductive": 3600.0, "undefined": 3600.0, "total": 10800.0}
+    store.set_setting("classes", [])  # the user's own (empty) list replaces the defaults
+    r = http.get(url)
+    assert r.status_code == 200, r.text
+    active = r.json()["rows"][0]["activeTime"]
+    assert active == {"productive": 0.0, "unproductive": 0.0, "undefined": 10800.0, "total": 10800.0}

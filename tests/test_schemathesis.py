@@ -270,12 +270,14 @@ def test_openapi_document_is_valid_and_lists_every_endpoint(live_server: LiveSer
     assert labels == DOCUMENTED
 
 
+@pytest.mark.timeout(600)  # a few thousand generated requests; minutes on a busy 2-core machine
 def test_schema_valid_requests_get_documented_answers(seeded_server: str) -> None:
     """Positive generation: never a 5xx, and every answer (status, content type, headers, body) as documented."""
     findings = run_schemathesis(seeded_server, "positive")
     check_run(seeded_server, findings)
 
 
+@pytest.mark.timeout(600)  # a few thousand generated requests; minutes on a busy 2-core machine
 def test_schema_violating_requests_are_refused_with_a_documented_4xx(seeded_server: str) -> None:
     """Negative and positive generation together: data breaking the document is refused with a documented 4xx,
     never accepted or answered with a 5xx. (Mode "all": its coverage phase breaks one part of an otherwise

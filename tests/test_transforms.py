@@ -464,3 +464,10 @@ def test_merge_subwatcher_fields_cases() -> None:
 def test_merge_subwatcher_fields_matches_aw_core(base: list[Event], sub: list[Event], conflict: str) -> None:
     expected = theirs(aw_transform.merge_subwatcher_fields(aw(base), aw(sub), ["url", "app"], conflict))
     assert ours(t.merge_subwatcher_fields(base, sub, ["url", "app"], conflict)) == expected
+
+
+def test_a_category_without_a_rule_as_aw_webui_saves_it() -> None:
+    """aw-webui stores parent categories without a rule as {"type": null}: they never match."""
+    classes = [[["Media"], {"type": None}], [["Media", "Video"], {"type": "regex", "regex": "YouTube"}]]
+    events = [Event(0, 1, {"title": "YouTube"}), Event(1, 1, {"title": "Media"})]
+    assert [e.data["$category"] for e in t.categorize(events, classes)] == [["Media", "Video"], ["Uncategorized"]]

@@ -21,6 +21,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 from starlette.requests import Request
 from starlette.responses import Response
 
+from activitywatch.assets import AssetMissing, resource
 from activitywatch.core.models import Event
 from activitywatch.core.timestamps import format_timestamp
 from activitywatch.server.dispatch import StoreCalls
@@ -119,6 +120,15 @@ class LogQuery:
     size: int
 
 
+def default_classes() -> list[Any]:
+    """The categories the dashboard shows until the user saves their own (its default-categories.json)."""
+    try:
+        value = json.loads(resource("webui", "default-categories.json").read_text(encoding="utf-8"))
+    except (AssetMissing, OSError, ValueError):
+        return []
+    return value if isinstance(value, list) else []
+
+
 class ReportsApi:
     """Report endpoints over one store."""
 
@@ -126,6 +136,16 @@ class ReportsApi:
         self.calls = calls
         self.store: Store = calls.store
         self.options = options
+        self._defaults: list[Any] | None = None
+
+    def _productivity(self) -> Productivity:
+        """Scores from the saved categories or, until there are some, the dashboard's defaults."""
+        classes = self.store.get_setting("classes")
+        if classes is None:
+            if self._defaults is None:
+                self._defaults = default_classes()
+            classes = self._defaults
+        return Productivity(classes)
 
     def _sources(self, host: str | None) -> dict[str, tuple[list[str], list[str]]]:
         """{hostname: (window bucket ids, afk bucket ids)}."""
@@ -147,7 +167,7 @@ class ReportsApi:
         return sorted(events, key=lambda e: e.timestamp)
 
     def _report(self, by: str, first: dt.date, last: dt.date, zone: dt.tzinfo, who: str | None) -> list[dict[str, Any]]:
-        productivity = Productivity(self.store.get_setting("classes"))
+        productivity = self._productivity()
         day_start = _start_of_day(self.store.get_setting("startOfDay"))
         user = getpass.getuser()
         if by == "computer":
@@ -201,7 +221,7 @@ class ReportsApi:
             after_seq=q.cursor, start=q.start, end=q.end, host=q.host,
             min_duration=q.min_duration, max_duration=q.max_duration, limit=q.size,
         )  # fmt: skip
-        productivity = Productivity(self.store.get_setting("classes"))
+        productivity = self._productivity()
         categorized = categorize([r.event for r in rows], productivity.rules)
         web = self._web_buckets()
         user = getpass.getuser()

@@ -34,6 +34,8 @@ class Rule:
         if not isinstance(spec, dict):
             raise InvalidInput(f'{where} must be an object like {{"type": "regex", "regex": "..."}}')
         kind = spec.get("type", "regex" if "regex" in spec else "none")
+        if kind is None:  # aw-webui saves categories without a rule as {"type": null}
+            kind = "none"
         if kind not in ("regex", "none"):
             raise InvalidInput(f'{where}: \'type\' must be "regex" or "none", got {kind!r:.80}')
         select = spec.get("select_keys") or []

@@ -1,27 +1,19 @@
 // Categories in aw-webui's `classes` format: {id, name: [path], rule: {type, regex, ignore_case}, data: {color, score}}.
 
-const regex = (pattern, ignoreCase = false) => ({ type: "regex", regex: pattern, ignore_case: ignoreCase });
-const none = () => ({ type: null });
+let defaults = null;
 
-/** What a new user starts with (the same tree aw-webui offers, with productivity scores). */
-export const DEFAULT_CATEGORIES = [
-  { name: ["Work"], rule: regex("Google Docs|libreoffice|ReText"), data: { color: "#2ca02c", score: 10 } },
-  { name: ["Work", "Programming"], rule: regex("GitHub|Stack Overflow|BitBucket|Gitlab|vim|Spyder|kate|Ghidra|Scite|Code|PyCharm|IntelliJ|Terminal|Konsole|Alacritty|kitty"), data: { color: "#3b9f4a" } },
-  { name: ["Work", "Programming", "ActivityWatch"], rule: regex("ActivityWatch|aw-", true), data: {} },
-  { name: ["Work", "Image"], rule: regex("GIMP|Inkscape"), data: {} },
-  { name: ["Work", "Video"], rule: regex("Kdenlive"), data: {} },
-  { name: ["Work", "Audio"], rule: regex("Audacity"), data: {} },
-  { name: ["Work", "3D"], rule: regex("Blender"), data: {} },
-  { name: ["Media"], rule: none(), data: { color: "#d62728", score: -5 } },
-  { name: ["Media", "Games"], rule: regex("Minecraft|RimWorld|Steam"), data: { color: "#c23bc2" } },
-  { name: ["Media", "Video"], rule: regex("YouTube|Plex|VLC|Netflix|mpv"), data: { color: "#e34a33" } },
-  { name: ["Media", "Social Media"], rule: regex("reddit|Facebook|Twitter|Instagram|devRant|Mastodon", true), data: { color: "#ff7f0e" } },
-  { name: ["Media", "Music"], rule: regex("Spotify|Deezer|Rhythmbox", true), data: { color: "#e377c2" } },
-  { name: ["Comms"], rule: none(), data: { color: "#1f77b4", score: 5 } },
-  { name: ["Comms", "IM"], rule: regex("Messenger|Telegram|Signal|WhatsApp|Rambox|Slack|Riot|Element|Discord|Nheko|NeoChat|Mattermost"), data: {} },
-  { name: ["Comms", "Email"], rule: regex("Gmail|Thunderbird|mutt|alpine|Evolution"), data: {} },
-  { name: ["Uncategorized"], rule: none(), data: { color: "#b8bcc2", score: 0 } },
-].map((c, i) => ({ id: i, ...c }));
+/**
+ * What a new user starts with (the tree aw-webui offers, with productivity scores). The list lives in
+ * default-categories.json because the server's productivity reports use the same defaults.
+ */
+export async function defaultCategories() {
+  if (!defaults) {
+    const response = await fetch("/default-categories.json");
+    if (!response.ok) throw new Error(`Could not load the default categories (HTTP ${response.status})`);
+    defaults = (await response.json()).map((c, i) => ({ id: i, ...c }));
+  }
+  return structuredClone(defaults);
+}
 
 export const UNCATEGORIZED = "Uncategorized";
 const UNCATEGORIZED_COLOR = "#b8bcc2";

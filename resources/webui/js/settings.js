@@ -1,7 +1,7 @@
 // Dashboard settings, stored through /api/0/settings under the keys aw-webui uses.
 
 import { api } from "./api.js";
-import { DEFAULT_CATEGORIES } from "./categories.js";
+import { defaultCategories } from "./categories.js";
 
 export const DEFAULTS = { startOfDay: "04:00", startOfWeek: "Monday", theme: "light" };
 
@@ -17,7 +17,7 @@ export async function loadSettings(reload = false) {
 export async function setting(key) {
   const all = await loadSettings();
   if (all[key] !== undefined && all[key] !== null) return all[key];
-  if (key === "classes") return structuredClone(DEFAULT_CATEGORIES);
+  if (key === "classes") return defaultCategories();
   return DEFAULTS[key];
 }
 

@@ -1,6 +1,6 @@
 // Settings: categories (aw-webui's `classes`), start of day and week, theme.
 
-import { DEFAULT_CATEGORIES } from "../categories.js";
+import { defaultCategories } from "../categories.js";
 import { api } from "../api.js";
 import { confirmDialog, dateTime, h, toast } from "../format.js";
 import { hasSavedCategories, saveSetting, setting } from "../settings.js";
@@ -153,7 +153,7 @@ export async function render(root) {
       h("div", { class: "card-row" },
         h("span", { class: "controls" },
           h("button", { type: "button", id: "add-category", onclick: () => { const row = categoryRow({ id: -1, name: [""], rule: { type: "regex", regex: "" }, data: {} }); tbody.append(row); row.querySelector("input").focus(); } }, "Add category"),
-          h("button", { type: "button", onclick: () => tbody.replaceChildren(...DEFAULT_CATEGORIES.map(categoryRow)) }, "Reset to defaults")),
+          h("button", { type: "button", onclick: async () => tbody.replaceChildren(...(await defaultCategories()).map(categoryRow)) }, "Reset to defaults")),
         h("button", { type: "button", class: "primary", id: "save-categories", onclick: saveCategories }, "Save categories"))),
     tokens,
   );
