@@ -267,11 +267,11 @@ class App:
     def _start_watchers(self, store: Store) -> WatcherSet | None:
         """Start the enabled watchers on their threads (they write into the store directly)."""
         try:
-            from activitywatch.watchers.host import WatcherSet, build_watchers  # noqa: PLC0415 - Qt only when used
+            from activitywatch.watchers.host import WatcherSet, watcher_factories  # noqa: PLC0415 - Qt only when used
         except ImportError as exc:  # PySide6 missing: the server still runs
             log.warning("The built-in watchers need PySide6 (%s); running the server only", exc)
             return None
-        watchers = WatcherSet(build_watchers(self.settings, store))
+        watchers = WatcherSet(watcher_factories(self.settings, store))
         watchers.start()
         return watchers
 

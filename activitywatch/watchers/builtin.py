@@ -46,6 +46,10 @@ class AfkWatcher(Watcher):
         idle, locked = self.probe.idle()
         return [(self.bucket.id, beat) for beat in self.machine.step(AfkSample(now, idle, locked))]
 
+    def after_pause(self, now: int) -> None:
+        """The pause is a gap: the state machine starts afresh at `now`."""
+        self.machine.restart(now)
+
     def close(self) -> None:
         """Close the probe."""
         if self.probe is not None:
