@@ -18,6 +18,9 @@ from functools import partial
 from pathlib import Path
 from types import TracebackType
 
+from PySide6.QtCore import QUrl
+from PySide6.QtGui import QDesktopServices
+
 from activitywatch.app import VERSION, build_server, open_store, start_logging, write_export
 from activitywatch.assets import resource
 from activitywatch.config import Settings, default_config_file, default_data_dir
@@ -30,7 +33,7 @@ from activitywatch.ui.desktop import Desktop
 from activitywatch.ui.dialogs import Dialogs
 from activitywatch.ui.single_instance import SingleInstance, instance_name
 from activitywatch.ui.state import UiState
-from activitywatch.watchers.host import WatcherSet, watcher_factories
+from activitywatch.watchers.host import RESTART_DELAY, WatcherFactory, WatcherSet, watcher_factories
 
 log = logging.getLogger(__name__)
 
@@ -227,11 +230,22 @@ class GuiApp:
     """The running desktop app: `start` builds everything in order, `stop` takes it down in reverse."""
 
     def __init__(
-        self, settings: Settings, *, dialogs: Dialogs | None = None, tray_available: bool | None = None
+        self,
+        settings: Settings,
+        *,
+        dialogs: Dialogs | None = None,
+        tray_available: bool | None = None,
+        factories: dict[str, WatcherFactory] | None = None,
+        restart_delay: float = RESTART_DELAY,
+        open_url: Callable[[QUrl], object] = QDesktopServices.openUrl,
     ) -> None:
+        """`factories` replaces the configured watchers (tests give them stand-in probes)."""
         self.settings = settings
         self.dialogs = dialogs or Dialogs()
         self.tray_available = tray_available
+        self.factories = factories
+        self.restart_delay = restart_delay
+        self.open_url = open_url
         self.instance: SingleInstance | None = None
         self.store: Store | None = None
         self.server: ApiServer | None = None
@@ -269,9 +283,9 @@ class GuiApp:
         state = UiState(settings.data_dir)
         enabled: dict[str, bool] = {}
         if settings.watchers:
-            factories = watcher_factories(settings, self.store)
+            factories = self.factories if self.factories is not None else watcher_factories(settings, self.store)
             enabled = {name: state.watcher_enabled(name) for name in factories}
-            self.watchers = WatcherSet(factories)
+            self.watchers = WatcherSet(factories, restart_delay=self.restart_delay)
         self.tracker = DesktopTracker(self.store, self.watchers, enabled)
         info = app_info(settings, self.server)
         command = launch_command(autostart_arguments(settings))
@@ -281,6 +295,7 @@ class GuiApp:
             state,
             autostart_for(command, icon=resource("icons", "activitywatch-256.png")),
             dialogs=self.dialogs,
+            open_url=self.open_url,
             tray_available=self.tray_available,
         )
         self.instance.activated.connect(self.desktop.open_dashboard)

@@ -94,7 +94,7 @@ class Desktop(QObject):
         if not self.state.notice_shown(NO_TRAY_NOTICE):
             self.state.set_notice_shown(NO_TRAY_NOTICE)
             self.dialogs.inform(
-                TITLE,
+                f"{TITLE}: no system tray",
                 "Your desktop has no system tray (on GNOME, the AppIndicator extension adds one), so ActivityWatch "
                 "shows its window instead. Closing the window keeps tracking; start ActivityWatch again to bring "
                 "it back, and quit from the window's ActivityWatch menu.",

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import math
 import time
 from collections.abc import Callable
 from datetime import datetime, timedelta
@@ -27,10 +28,10 @@ def next_day_start(now: datetime, hour: int = DAY_STARTS_AT) -> datetime:
 
 
 def describe_left(seconds: float) -> str:
-    """'14 min', '1 h 05 min', 'less than a minute'."""
-    minutes = int(seconds // 60)
-    if minutes < 1:
+    """'14 min', '1 h 05 min', 'less than a minute' (whole minutes, rounded up)."""
+    if seconds < 60:
         return "less than a minute"
+    minutes = math.ceil(seconds / 60)
     if minutes < 60:
         return f"{minutes} min"
     return f"{minutes // 60} h {minutes % 60:02d} min"

@@ -112,9 +112,12 @@ class DashboardWindow(QMainWindow):
         self.activateWindow()
 
     def _on_view_load_finished(self, ok: bool) -> None:
-        if ok:
-            return
         current = self.page.url()
+        if ok:
+            if same_site(current, self.url):
+                self.unreachable = False
+                log.info("The dashboard loaded: %s", current.toString())
+            return
         if current.scheme() not in ("http", "https") or not same_site(current, self.url):
             return
         log.warning("The dashboard at %s did not load", self.url.toString())
