@@ -8,7 +8,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from PySide6.QtCore import QUrl
+from PySide6.QtCore import QCoreApplication, QEvent, QUrl
 from PySide6.QtGui import QAction
 from PySide6.QtWidgets import QMenu, QWidget
 
@@ -136,6 +136,12 @@ def harness(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Harness
     yield h
     for app in list(h.apps):
         h.stop(app)
+    flush_deletions()
+
+
+def flush_deletions() -> None:
+    """Delete now what was deleted later (web pages must go before the QApplication)."""
+    QCoreApplication.sendPostedEvents(None, QEvent.Type.DeferredDelete)
 
 
 def actions(menu: QMenu) -> dict[str, QAction]:

@@ -16,6 +16,7 @@ log = logging.getLogger(__name__)
 
 SHOW = b"show\n"
 WAIT_MS = 2000
+READ_WAIT_MS = 500
 
 
 def instance_name(database: Path) -> str:
@@ -67,12 +68,10 @@ class SingleInstance(QObject):
 
     def _on_server_new_connection(self) -> None:
         while (socket := self.server.nextPendingConnection()) is not None:
-            socket.readyRead.connect(lambda s=socket: self._on_socket_ready_read(s))
-            socket.disconnected.connect(socket.deleteLater)
-            if socket.bytesAvailable():
-                self._on_socket_ready_read(socket)
-
-    def _on_socket_ready_read(self, socket: QLocalSocket) -> None:
-        if bytes(socket.readAll().data()).startswith(SHOW.strip()):
-            log.info("Another launch handed over; showing the dashboard")
-            emit(self.activated)
+            # a later launch writes at once after connecting; a client that does not is dropped
+            arrived = bool(socket.bytesAvailable()) or socket.waitForReadyRead(READ_WAIT_MS)
+            if arrived and bytes(socket.readAll().data()).startswith(SHOW.strip()):
+                log.info("Another launch handed over; showing the dashboard")
+                emit(self.activated)
+            socket.abort()
+            socket.deleteLater()
