@@ -107,6 +107,8 @@ class DashboardWindow(QMainWindow):
         if not self._loaded or self.unreachable:
             self._loaded = True
             self.view.load(self.url)
+        if self.isMinimized():
+            self.showNormal()
         self.show()
         self.raise_()
         self.activateWindow()

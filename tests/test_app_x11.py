@@ -1,0 +1,157 @@
+"""The real desktop app end to end on a real X server (Xvfb + openbox, which has no system tray): the
+dashboard window appears, a second launch exits 0 and brings the first one's window back, SIGTERM stops
+it cleanly with its data kept, and a port in use is a dialog plus one line on stderr. A screenshot of
+the window is saved to test-artifacts/ for people to look at."""
+
+from __future__ import annotations
+
+import os
+import signal
+import socket
+import subprocess
+import sys
+import time
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from PySide6.QtGui import QImage
+
+from activitywatch.store import Store
+from tests.conftest import cli_env
+from tests.xserver import XServer, start_x_server, wait_for
+
+ARTIFACTS = Path(__file__).resolve().parent.parent / "test-artifacts"
+TITLE = "^ActivityWatch$"
+
+pytestmark = pytest.mark.slow
+
+
+@pytest.fixture(scope="module")
+def xserver() -> Iterator[XServer]:
+    server = start_x_server()
+    try:
+        yield server
+    finally:
+        server.stop()
+
+
+class AppProcess:
+    """`python -m activitywatch` (the full app) on the test's X server, with its own home and data."""
+
+    def __init__(self, x: XServer, home: Path, *args: str) -> None:
+        self.home = home
+        self.data_dir = home / "aw-data"
+        self.output = home / f"output-{time.monotonic_ns()}.txt"
+        env = {**cli_env(home), **x.env, "QT_QPA_PLATFORM": "xcb", "QTWEBENGINE_CHROMIUM_FLAGS": "--no-sandbox"}
+        command = [sys.executable, "-m", "activitywatch", "--data-dir", str(self.data_dir), *args]
+        with open(self.output, "wb") as out:
+            self.proc = subprocess.Popen(command, env=env, stdout=out, stderr=subprocess.STDOUT)
+
+    @property
+    def log(self) -> str:
+        path = self.data_dir / "logs" / "activitywatch.log"
+        return path.read_text(errors="replace") if path.exists() else ""
+
+    @property
+    def printed(self) -> str:
+        return self.output.read_text(errors="replace")
+
+    def wait(self, timeout: float) -> int:
+        return self.proc.wait(timeout=timeout)
+
+    def kill(self) -> None:
+        if self.proc.poll() is None:
+            self.proc.kill()
+            self.proc.wait()
+
+
+@pytest.fixture
+def apps() -> Iterator[list[AppProcess]]:
+    started: list[AppProcess] = []
+    yield started
+    for app in started:
+        app.kill()
+
+
+def windows(x: XServer, pattern: str, *, visible: bool = True) -> list[str]:
+    """Ids of windows whose name matches `pattern`."""
+    flags = ["--onlyvisible"] if visible else []
+    return x.output("xdotool", "search", *flags, "--name", pattern).split()
+
+
+def screenshot(x: XServer, path: Path) -> QImage:
+    """The whole screen through the X server (python-xlib), saved as PNG."""
+    from Xlib import X, display
+
+    conn = display.Display(x.display)
+    try:
+        root = conn.screen().root
+        geometry = root.get_geometry()
+        raw = root.get_image(0, 0, geometry.width, geometry.height, X.ZPixmap, 0xFFFFFFFF)
+        image = QImage(raw.data, geometry.width, geometry.height, geometry.width * 4, QImage.Format.Format_RGB32).copy()
+    finally:
+        conn.close()
+    path.parent.mkdir(parents=True, exist_ok=True)
+    assert image.save(str(path))
+    return image
+
+
+def colours(image: QImage, step: int = 7) -> int:
+    """How many different colours a sample of the image has (a painted page has many)."""
+    return len({image.pixel(x, y) for x in range(0, image.width(), step) for y in range(0, image.height(), step)})
+
+
+def test_the_app_on_a_desktop_without_tray(xserver: XServer, tmp_path: Path, apps: list[AppProcess]) -> None:
+    first = AppProcess(xserver, tmp_path, "--port", "0")
+    apps.append(first)
+    wait_for(lambda: bool(windows(xserver, TITLE)) or first.proc.poll() is not None, "the dashboard window", 60)
+    assert first.proc.poll() is None, first.printed
+    (notice,) = windows(xserver, "no system tray")  # the user is told there is no tray
+    xserver.xdotool("windowactivate", "--sync", notice)
+    xserver.xdotool("key", "Return")
+    wait_for(lambda: not windows(xserver, "no system tray"), "the notice to be closed")
+    wait_for(lambda: "The dashboard loaded" in first.log, "the dashboard to load", 60)
+
+    shot = ARTIFACTS / "desktop-window-openbox.png"
+    wait_for(lambda: colours(screenshot(xserver, shot)) > 60, "the page to be painted", 30)
+    print(f"\nScreenshot of the dashboard window: {shot}")
+
+    (window,) = windows(xserver, TITLE)
+    xserver.xdotool("windowminimize", "--sync", window)
+    wait_for(lambda: not windows(xserver, TITLE), "the window to be minimized")
+
+    second = AppProcess(xserver, tmp_path, "--port", "0")
+    apps.append(second)
+    assert second.wait(60) == 0, second.printed
+    assert "already running" in second.printed
+    wait_for(lambda: bool(windows(xserver, TITLE)), "the first instance to bring its window back", 30)
+
+    wait_for(lambda: "The window watcher is running" in first.log, "the window watcher", 30)
+    first.proc.send_signal(signal.SIGTERM)
+    assert first.wait(15) == 0, first.printed
+    assert "Shutting down" in first.log
+    with Store(first.data_dir / "activitywatch.db") as store:  # what the watchers recorded is there
+        ids = [info.bucket.id for info in store.list_buckets()]
+        window_bucket = next(i for i in ids if i.startswith("aw-watcher-window_"))
+        assert store.get_events(window_bucket)
+        assert any(i.startswith("aw-watcher-afk_") for i in ids)
+
+
+def test_a_port_in_use_is_a_dialog_and_a_line(xserver: XServer, tmp_path: Path, apps: list[AppProcess]) -> None:
+    with socket.socket() as taken:
+        taken.bind(("127.0.0.1", 0))
+        taken.listen()
+        port = taken.getsockname()[1]
+        app = AppProcess(xserver, tmp_path, "--port", str(port), "--no-watchers")
+        apps.append(app)
+        wait_for(lambda: bool(windows(xserver, TITLE)) or app.proc.poll() is not None, "the error dialog", 60)
+        assert app.proc.poll() is None, app.printed
+        line = f"Error: Could not start the API server: port {port} is in use."
+        wait_for(lambda: line in app.printed, "the line on stderr")
+        screenshot(xserver, ARTIFACTS / "desktop-port-in-use.png")
+        (dialog,) = windows(xserver, TITLE)
+        xserver.xdotool("windowactivate", "--sync", dialog)
+        xserver.xdotool("key", "Return")
+        assert app.wait(30) == 1
+    assert os.path.exists(ARTIFACTS / "desktop-port-in-use.png")
