@@ -155,3 +155,35 @@ def test_a_port_in_use_is_a_dialog_and_a_line(xserver: XServer, tmp_path: Path, 
         xserver.xdotool("key", "Return")
         assert app.wait(30) == 1
     assert os.path.exists(ARTIFACTS / "desktop-port-in-use.png")
+
+
+def tray_ready(x: XServer) -> bool:
+    """Whether a system tray owns the tray selection of screen 0."""
+    from Xlib import display
+
+    conn = display.Display(x.display)
+    try:
+        owner = conn.get_selection_owner(conn.intern_atom("_NET_SYSTEM_TRAY_S0"))
+        return bool(owner) and owner != 0
+    finally:
+        conn.close()
+
+
+def test_the_app_in_a_desktop_tray(tmp_path: Path, apps: list[AppProcess]) -> None:
+    x = start_x_server("icewm")
+    try:
+        wait_for(lambda: tray_ready(x), "icewm's tray", 30)
+        app = AppProcess(x, tmp_path, "--port", "0", "--no-watchers")
+        apps.append(app)
+        wait_for(lambda: "The tray icon is shown" in app.log or app.proc.poll() is not None, "the tray icon", 60)
+        assert app.proc.poll() is None, app.printed
+        assert not windows(x, TITLE) and not windows(x, "no system tray")  # a tray app starts without a window
+        screenshot(x, ARTIFACTS / "desktop-tray-icewm.png")
+        second = AppProcess(x, tmp_path, "--port", "0", "--no-watchers")
+        apps.append(second)
+        assert second.wait(60) == 0, second.printed
+        wait_for(lambda: bool(windows(x, TITLE)), "the dashboard window from the tray app", 30)
+        app.proc.send_signal(signal.SIGTERM)
+        assert app.wait(15) == 0, app.printed
+    finally:
+        x.stop()

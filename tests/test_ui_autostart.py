@@ -76,3 +76,16 @@ def test_run_key_written_and_removed() -> None:
 
 def test_launch_command_runs_this_python() -> None:
     assert launch_command(["--x"]) == [sys.executable, "-m", "activitywatch", "--x"]
+
+
+def test_headless_mode_never_loads_widgets_or_the_web_engine() -> None:
+    """`--no-gui` runs where there is no display: the command line and the headless app stay free of them."""
+    import subprocess
+
+    code = (
+        "import sys; import activitywatch.cli, activitywatch.app, activitywatch.watchers.host; "
+        "bad = [m for m in sys.modules if m.startswith(('PySide6.QtWidgets', 'PySide6.QtWebEngine', 'activitywatch.ui'))]; "
+        "print(bad); sys.exit(1 if bad else 0)"
+    )
+    result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60, check=False)
+    assert result.returncode == 0, result.stdout + result.stderr

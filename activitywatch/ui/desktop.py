@@ -89,7 +89,9 @@ class Desktop(QObject):
         self._refresh_timer.start()
         if self.tray is not None:
             self.tray.show()
+            log.info("The tray icon is shown")
             return
+        log.info("There is no system tray: showing the dashboard window instead")
         self.open_dashboard()
         if not self.state.notice_shown(NO_TRAY_NOTICE):
             self.state.set_notice_shown(NO_TRAY_NOTICE)
