@@ -267,7 +267,6 @@ class GuiApp:
             start_logging(settings, to_file=True)
         except AwError as exc:
             return self.fail(exc.message)
-        install_exception_hooks()
         self.instance = SingleInstance(instance_name(settings.database_path))
         if not self.instance.listen():
             log.info("ActivityWatch already runs for %s; it shows its window", settings.data_dir)
@@ -343,6 +342,7 @@ def run_gui(settings: Settings) -> int:
     qt.setQuitOnLastWindowClosed(False)
     qt.setWindowIcon(QIcon(str(resource("icons", "activitywatch.svg"))))
     app = GuiApp(settings)
+    install_exception_hooks()
     try:
         status = app.start()
         if status is not None:
