@@ -18,7 +18,7 @@ from functools import partial
 from pathlib import Path
 from types import TracebackType
 
-from PySide6.QtCore import QUrl
+from PySide6.QtCore import QSocketNotifier, QUrl
 from PySide6.QtGui import QDesktopServices
 
 from activitywatch.app import VERSION, build_server, open_store, start_logging, write_export
@@ -203,8 +203,6 @@ def _ignore(*_: object) -> None:
 
 def install_quit_signals(quit_app: Callable[[], None]) -> object:
     """SIGINT and SIGTERM quit the Qt event loop cleanly (through a wake-up socket the loop watches)."""
-    from PySide6.QtCore import QSocketNotifier  # noqa: PLC0415 - Qt only here
-
     reader, writer = socket.socketpair()
     reader.setblocking(False)
     writer.setblocking(False)

@@ -62,7 +62,7 @@ class Tracker(Protocol):
         ...
 
     def export(self, bucket_ids: Sequence[str] | None, target: Path, progress: Progress) -> int:
-        """Write the export document of these buckets (all when None) to `target`; the events written.
+        """Write the export document of these buckets (all when None) to `target`; the buckets written.
 
         Called on a worker thread; `progress` is called from it.
         """

@@ -7,6 +7,7 @@ import logging
 import time
 from collections.abc import Callable, Sequence
 from datetime import datetime
+from functools import partial
 from pathlib import Path
 
 from PySide6.QtCore import QObject, QTimer, QUrl, Signal
@@ -226,16 +227,19 @@ class Desktop(QObject):
         if target is None:
             return None
         job = ExportJob(self.tracker, bucket_ids, target)
-        job.done.connect(lambda error, events, j=job: self._on_export_done(j, error, events))
+        job.done.connect(partial(self._on_export_done, job))
         self.exports.append(job)
         job.start()
         return job
 
-    def _on_export_done(self, job: ExportJob, error: str, events: int) -> None:
+    def _on_export_done(self, job: ExportJob, error: str, buckets: int) -> None:
+        if job in self.exports:
+            self.exports.remove(job)
+        job.dialog.deleteLater()
         if error:
             self.notify("Export failed", f"Nothing was written to {job.target}: {error}")
         else:
-            self.notify("Export finished", f"{events} events written to {job.target}.")
+            self.notify("Export finished", f"{buckets} bucket{'s' if buckets != 1 else ''} written to {job.target}.")
 
     def forget_last(self, seconds: int) -> None:
         """After confirmation, delete what was recorded in the last `seconds` from every bucket."""

@@ -18,7 +18,7 @@ log = logging.getLogger(__name__)
 
 
 class ExportJob(QObject):
-    """One export; `done(error, events)` with error "" on success."""
+    """One export; `done(error, buckets)` with error "" on success."""
 
     progressed = Signal(int, int)
     done = Signal(str, int)
@@ -29,7 +29,7 @@ class ExportJob(QObject):
         self.bucket_ids = None if bucket_ids is None else list(bucket_ids)
         self.target = target
         self.error: str | None = None
-        self.events = 0
+        self.buckets = 0
         self.dialog = QProgressDialog(f"Exporting to {target.name}…", "", 0, 0)
         self.dialog.setWindowTitle("ActivityWatch export")
         self.dialog.setCancelButton(None)  # a half-written export is useless; it is quick
@@ -50,7 +50,7 @@ class ExportJob(QObject):
 
     def _run(self) -> None:
         try:
-            events = self.tracker.export(self.bucket_ids, self.target, lambda d, t: emit(self.progressed, d, t))
+            buckets = self.tracker.export(self.bucket_ids, self.target, lambda d, t: emit(self.progressed, d, t))
         except Exception as exc:  # reported to the user; a bug's traceback goes to the log
             message = getattr(exc, "message", None)
             if not isinstance(message, str):
@@ -58,13 +58,13 @@ class ExportJob(QObject):
                 message = f"{type(exc).__name__}: {exc}"
             emit(self.done, message, 0)
             return
-        emit(self.done, "", events)
+        emit(self.done, "", buckets)
 
     def _on_self_progressed(self, done: int, total: int) -> None:
         self.dialog.setMaximum(max(total, 1))
         self.dialog.setValue(min(done, max(total, 1)))
 
-    def _on_self_done(self, error: str, events: int) -> None:
-        self.error, self.events = error, events
+    def _on_self_done(self, error: str, buckets: int) -> None:
+        self.error, self.buckets = error, buckets
         self.dialog.reset()
         self.dialog.hide()
