@@ -27,7 +27,7 @@ def test_until_tomorrow_ends_when_the_next_day_starts(now: datetime, expected: d
 
 @pytest.mark.parametrize(
     ("seconds", "text"),
-    [(0, "less than a minute"), (59.9, "less than a minute"), (60, "1 min"), (899.5, "15 min"), (3600, "60 min"),
+    [(0, "less than a minute"), (59.9, "less than a minute"), (60, "1 min"), (899.5, "15 min"), (3600, "1 h 00 min"),
      (3601, "1 h 01 min"), (86_000, "23 h 54 min")],
 )  # fmt: skip
 def test_time_left_reads_in_whole_minutes(seconds: float, text: str) -> None:

@@ -4,6 +4,7 @@ geometry remembered, closing it keeps tracking, quitting from its menu."""
 
 from __future__ import annotations
 
+import json
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -134,3 +135,27 @@ def test_geometry_is_remembered(qtbot: QtBot, tmp_path: Path, windows: list[Dash
     second = DashboardWindow(url, UiState(tmp_path), QMenu(), state_icon_for_tests(), lambda u: None)  # type: ignore[arg-type]
     windows.append(second)
     assert (second.width(), second.height()) == (700, 500)
+
+
+def test_the_dashboards_downloads_are_saved_where_the_user_says(qtbot: QtBot, harness: Harness, tmp_path: Path) -> None:
+    app = harness.start(tray=False, watchers=False)
+    assert app.desktop is not None and app.server is not None and app.desktop.window is not None
+    window = app.desktop.window
+    server_url = app.server.url
+    qtbot.waitUntil(
+        lambda: window.page.url().toString().startswith(server_url) and not window.page.isLoading(), timeout=WAIT
+    )
+    harness.dialogs.save_to = tmp_path / "saved" / "export.json"
+    harness.dialogs.save_to.parent.mkdir()
+    window.page.runJavaScript("window.location.href = '/api/0/export';")  # answered as an attachment
+    qtbot.waitUntil(lambda: harness.dialogs.save_to is not None and harness.dialogs.save_to.exists(), timeout=WAIT)
+    assert harness.dialogs.asked[-1] == ("Save", str(harness.home / "aw-buckets-export.json"))
+    expected = httpx.get(app.server.url + "/api/0/export").json()
+    qtbot.waitUntil(lambda: _json_or_none(harness.dialogs.save_to) == expected, timeout=WAIT)  # type: ignore[arg-type]
+
+
+def _json_or_none(path: Path) -> object:
+    try:
+        return json.loads(path.read_bytes())
+    except ValueError:
+        return None  # still being written

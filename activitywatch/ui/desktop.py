@@ -181,7 +181,12 @@ class Desktop(QObject):
         """Show the dashboard window."""
         if self.window is None:
             self.window = DashboardWindow(
-                self.info.server_url + "/", self.state, self._window_menu(), state_icon(self.status()), self.open_url
+                self.info.server_url + "/",
+                self.state,
+                self._window_menu(),
+                state_icon(self.status()),
+                self.open_url,
+                save_path=self.dialogs.save_path,
             )
         self.window.open()
 

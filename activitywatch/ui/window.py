@@ -6,10 +6,11 @@ from __future__ import annotations
 import html
 import logging
 from collections.abc import Callable
+from pathlib import Path
 
 from PySide6.QtCore import QUrl
 from PySide6.QtGui import QCloseEvent, QDesktopServices, QIcon
-from PySide6.QtWebEngineCore import QWebEnginePage
+from PySide6.QtWebEngineCore import QWebEngineDownloadRequest, QWebEnginePage
 from PySide6.QtWebEngineWidgets import QWebEngineView
 from PySide6.QtWidgets import QMainWindow, QMenu, QWidget
 
@@ -19,6 +20,12 @@ log = logging.getLogger(__name__)
 
 WINDOW_TITLE = "ActivityWatch"
 UrlOpener = Callable[[QUrl], object]
+SavePath = Callable[[str, Path], "Path | None"]
+
+
+def no_downloads(title: str, suggested: Path) -> Path | None:
+    """Refuses every download (for windows nobody asked to save from)."""
+    return None
 
 
 def same_site(url: QUrl, home: QUrl) -> bool:
@@ -83,6 +90,8 @@ class DashboardWindow(QMainWindow):
         menu: QMenu,
         icon: QIcon,
         open_url: UrlOpener = QDesktopServices.openUrl,
+        *,
+        save_path: SavePath = no_downloads,
     ) -> None:
         super().__init__()
         self.setWindowTitle(WINDOW_TITLE)
@@ -94,6 +103,8 @@ class DashboardWindow(QMainWindow):
         self.page = DashboardPage(self.url, open_url, self.view)
         self.view.setPage(self.page)
         self.view.loadFinished.connect(self._on_view_load_finished)
+        self.save_path = save_path
+        self.page.profile().downloadRequested.connect(self._on_profile_download_requested)
         self.setCentralWidget(self.view)
         menu.setTitle("&ActivityWatch")
         self.menuBar().addMenu(menu)
@@ -125,6 +136,17 @@ class DashboardWindow(QMainWindow):
         log.warning("The dashboard at %s did not load", self.url.toString())
         self.unreachable = True
         self.page.setHtml(unreachable_page(self.url.toString()))
+
+    def _on_profile_download_requested(self, download: QWebEngineDownloadRequest) -> None:
+        """The dashboard's exports: saved where the user says."""
+        target = self.save_path("Save", Path.home() / download.downloadFileName())
+        if target is None:
+            download.cancel()
+            return
+        download.setDownloadDirectory(str(target.parent))
+        download.setDownloadFileName(target.name)
+        download.accept()
+        log.info("Saving %s to %s", download.url().toString(), target)
 
     def closeEvent(self, event: QCloseEvent) -> None:
         """Hide instead of quitting, and remember where the window was."""
