@@ -24,12 +24,16 @@ __all__ = ["harness"]
 WAIT = 30_000
 
 
-def page_text(qtbot: QtBot, window: DashboardWindow) -> str:
-    """The visible text of the page."""
-    box: list[str] = []
-    window.page.toPlainText(box.append)
-    qtbot.waitUntil(lambda: bool(box), timeout=WAIT)
-    return box[0]
+def wait_for_text(qtbot: QtBot, window: DashboardWindow, needle: str) -> str:
+    """The page's visible text once it contains `needle` (asked again on every poll)."""
+    seen: list[str] = []
+
+    def shown() -> bool:
+        window.page.toPlainText(seen.append)
+        return any(needle in text for text in seen)
+
+    qtbot.waitUntil(shown, timeout=WAIT)
+    return next(text for text in seen if needle in text)
 
 
 @pytest.fixture
@@ -83,8 +87,7 @@ def test_an_unreachable_server_gets_a_clear_page(qtbot: QtBot, tmp_path: Path, w
     windows.append(window)
     window.open()
     qtbot.waitUntil(lambda: window.unreachable, timeout=WAIT)
-    qtbot.waitUntil(lambda: "not reachable" in page_text(qtbot, window), timeout=WAIT)
-    text = page_text(qtbot, window)
+    text = wait_for_text(qtbot, window, "not reachable")
     assert "The ActivityWatch server is not reachable" in text and url in text and "Try again" in text
 
 
