@@ -345,9 +345,16 @@ def run_gui(settings: Settings) -> int:
         status = app.start()
         if status is not None:
             return status
-        assert app.desktop is not None
-        app.desktop.quit_requested.connect(qt.quit)
-        keep = install_quit_signals(qt.quit)
+        desktop = app.desktop
+        assert desktop is not None
+
+        def quit_app() -> None:
+            # exit(), not quit(): Qt 6's quit() first asks every window to close, and the dashboard
+            # window refuses (closing it only hides it), which would cancel the quit
+            qt.exit(0)
+
+        desktop.quit_requested.connect(quit_app)
+        keep = install_quit_signals(quit_app)
         qt.exec()
         del keep
         log.info("Shutting down")
