@@ -183,7 +183,8 @@ def test_the_app_in_a_desktop_tray(tmp_path: Path, apps: list[AppProcess]) -> No
         apps.append(second)
         assert second.wait(60) == 0, second.printed
         wait_for(lambda: bool(windows(x, TITLE)), "the dashboard window from the tray app", 30)
-        app.proc.send_signal(signal.SIGTERM)
+        wait_for(lambda: "The dashboard loaded" in app.log, "the dashboard to load", 60)
+        app.proc.send_signal(signal.SIGTERM)  # with the window open (it refuses to close: it only hides)
         assert app.wait(15) == 0, app.printed
     finally:
         x.stop()
