@@ -59,14 +59,16 @@ def test_without_a_tray_the_window_opens_once_told(qtbot: QtBot, harness: Harnes
     notices = [t for t, _ in harness.dialogs.told if t == "ActivityWatch: no system tray"]
     assert len(notices) == 1
 
-    window.close()  # hides; tracking (the server) goes on
-    assert not window.isVisible() and app.desktop.window is window
-    assert httpx.get(app.server.url + "/api/0/info").status_code == 200
-
     menu = window.menuBar().actions()[0].menu()
     assert isinstance(menu, QMenu) and "Quit ActivityWatch" in actions(menu)
     with qtbot.waitSignal(app.desktop.quit_requested, timeout=WAIT):
         actions(menu)["Quit ActivityWatch"].trigger()
+
+    window.close()  # hidden and let go; tracking (the server) goes on
+    assert app.desktop.window is None
+    assert httpx.get(app.server.url + "/api/0/info").status_code == 200
+    app.desktop.open_dashboard()  # as a second launch would
+    assert app.desktop.window is not None and app.desktop.window.isVisible()
     harness.stop(app)
 
     again = harness.start(tray=False, watchers=False)  # the notice is said once only

@@ -115,10 +115,16 @@ class Desktop(QObject):
         if self.window is not None:
             self.state.set_geometry(self.window.saveGeometry())
             self.window.hide()
-            self.window.view.setPage(None)  # type: ignore[arg-type]
-            self.window.page.deleteLater()
-            self.window.deleteLater()
-            self.window = None
+            self._release_window()
+
+    def _release_window(self) -> None:
+        """Let the window and its web page go (the web engine's memory with them)."""
+        window, self.window = self.window, None
+        if window is None:
+            return
+        window.view.setPage(None)  # type: ignore[arg-type]
+        window.page.deleteLater()
+        window.deleteLater()
 
     def quit(self) -> None:
         """Ask the app to quit."""
@@ -188,6 +194,7 @@ class Desktop(QObject):
                 self.open_url,
                 save_path=self.dialogs.save_path,
             )
+            self.window.closed.connect(self._release_window)  # reopened fresh: no web engine kept while closed
         self.window.open()
 
     def _window_menu(self) -> QMenu:

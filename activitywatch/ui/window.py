@@ -8,12 +8,13 @@ import logging
 from collections.abc import Callable
 from pathlib import Path
 
-from PySide6.QtCore import QUrl
+from PySide6.QtCore import QUrl, Signal
 from PySide6.QtGui import QCloseEvent, QDesktopServices, QIcon
 from PySide6.QtWebEngineCore import QWebEngineDownloadRequest, QWebEnginePage
 from PySide6.QtWebEngineWidgets import QWebEngineView
 from PySide6.QtWidgets import QMainWindow, QMenu, QWidget
 
+from activitywatch.qtsignals import emit
 from activitywatch.ui.state import UiState
 
 log = logging.getLogger(__name__)
@@ -81,7 +82,9 @@ class DashboardPage(QWebEnginePage):
 
 
 class DashboardWindow(QMainWindow):
-    """The window (closing it hides it; tracking goes on)."""
+    """The window (closing it hides it and says so; tracking goes on)."""
+
+    closed = Signal()
 
     def __init__(
         self,
@@ -107,6 +110,7 @@ class DashboardWindow(QMainWindow):
         self.page.profile().downloadRequested.connect(self._on_profile_download_requested)
         self.setCentralWidget(self.view)
         menu.setTitle("&ActivityWatch")
+        self.menu = menu
         self.menuBar().addMenu(menu)
         geometry = state.geometry()
         if geometry is None or not self.restoreGeometry(geometry):
@@ -153,3 +157,4 @@ class DashboardWindow(QMainWindow):
         self.state.set_geometry(self.saveGeometry())
         event.ignore()
         self.hide()
+        emit(self.closed)
