@@ -173,8 +173,6 @@ class WatcherThread:
         self.thread.setObjectName(f"watcher-{watcher.name}")
         watcher.moveToThread(self.thread)
         self.thread.started.connect(watcher.start)
-        # the worker (and its timer) is deleted in its own thread when that ends, never by Python's GC elsewhere
-        self.thread.finished.connect(watcher.deleteLater)
 
     def start(self) -> None:
         """Start the thread (the watcher starts in it)."""
