@@ -11,7 +11,7 @@ import sys
 import tempfile
 import threading
 import uuid
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from pathlib import Path
 from types import FrameType
 from typing import TYPE_CHECKING, Any, BinaryIO
@@ -215,8 +215,27 @@ def server_options(settings: Settings) -> ServerOptions:
     )
 
 
+def build_server(settings: Settings, store: Store) -> ApiServer:
+    """The API server over `store` (not started); refuses settings that would expose it without tokens."""
+    if not is_loopback(settings.server.host) and not store.list_tokens():
+        raise InvalidInput(
+            f"Serving on {settings.server.host} (not only this computer) needs API tokens, and there are none; "
+            "create one with: activitywatch token create --name NAME --scope admin"
+        )
+    options = server_options(settings)
+    if settings.server.tls_cert is not None and settings.server.tls_key is not None:
+        check_tls(settings.server.tls_cert, settings.server.tls_key)
+    return ApiServer(
+        create_app(store, options),
+        settings.server.host,
+        settings.server.port,
+        tls_cert=settings.server.tls_cert,
+        tls_key=settings.server.tls_key,
+    )
+
+
 class App:
-    """The running program: store, API server (and, in later versions, watchers and the tray)."""
+    """The headless program (`--no-gui`): store, API server and watchers, until SIGINT/SIGTERM."""
 
     def __init__(self, settings: Settings) -> None:
         self.settings = settings
@@ -231,21 +250,7 @@ class App:
         settings = self.settings
         store = open_store(settings)
         try:
-            if not is_loopback(settings.server.host) and not store.list_tokens():
-                raise InvalidInput(
-                    f"Serving on {settings.server.host} (not only this computer) needs API tokens, and there are none; "
-                    "create one with: activitywatch token create --name NAME --scope admin"
-                )
-            options = server_options(settings)
-            if settings.server.tls_cert is not None and settings.server.tls_key is not None:
-                check_tls(settings.server.tls_cert, settings.server.tls_key)
-            server = ApiServer(
-                create_app(store, options),
-                settings.server.host,
-                settings.server.port,
-                tls_cert=settings.server.tls_cert,
-                tls_key=settings.server.tls_key,
-            )
+            server = build_server(settings, store)
             server.start()
             watchers = self._start_watchers(store) if settings.watchers else None
             try:
@@ -268,11 +273,11 @@ class App:
     def _start_watchers(self, store: Store) -> WatcherSet | None:
         """Start the enabled watchers on their threads (they write into the store directly)."""
         try:
-            from activitywatch.watchers.host import WatcherSet, build_watchers  # noqa: PLC0415 - Qt only when used
+            from activitywatch.watchers.host import WatcherSet, watcher_factories  # noqa: PLC0415 - Qt only when used
         except ImportError as exc:  # PySide6 missing: the server still runs
             log.warning("The built-in watchers need PySide6 (%s); running the server only", exc)
             return None
-        watchers = WatcherSet(build_watchers(self.settings, store))
+        watchers = WatcherSet(watcher_factories(self.settings, store))
         watchers.start()
         return watchers
 
@@ -280,8 +285,6 @@ class App:
         settings = self.settings
         log.info("ActivityWatch %s%s", VERSION, " (testing)" if settings.testing else "")
         log.info("Database: %s", settings.database_path)
-        if settings.gui:
-            log.info("The tray and dashboard window are not part of this build yet; running headless")
         log.info("Data folder: %s; dashboard: %s/; API browser: %s/api/", settings.data_dir, server.url, server.url)
 
 
@@ -296,20 +299,29 @@ def export_buckets(settings: Settings, bucket_ids: Sequence[str] | None, output:
                 out.write(chunk)
             out.flush()
             return None
-        output.parent.mkdir(parents=True, exist_ok=True)
-        fd, tmp_name = tempfile.mkstemp(dir=output.parent, prefix=f".{output.name}.", suffix=".part")
-        try:
-            with os.fdopen(fd, "wb") as f:
-                for chunk in stream:
-                    f.write(chunk)
-            os.replace(tmp_name, output)
-        except BaseException:
-            stream.close()
-            Path(tmp_name).unlink(missing_ok=True)
-            raise
-        return output
+        return write_export(stream, output)
     finally:
         store.close()
+
+
+def write_export(stream: Iterable[bytes], output: Path, progress: Callable[[bytes], None] | None = None) -> Path:
+    """Write an export document to `output` atomically (a temporary file renamed into place)."""
+    output.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp_name = tempfile.mkstemp(dir=output.parent, prefix=f".{output.name}.", suffix=".part")
+    try:
+        with os.fdopen(fd, "wb") as f:
+            for chunk in stream:
+                f.write(chunk)
+                if progress is not None:
+                    progress(chunk)
+        os.replace(tmp_name, output)
+    except BaseException:
+        close = getattr(stream, "close", None)
+        if close is not None:
+            close()
+        Path(tmp_name).unlink(missing_ok=True)
+        raise
+    return output
 
 
 def import_file(settings: Settings, source: Path | None) -> ImportReport:

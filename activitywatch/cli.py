@@ -179,6 +179,10 @@ def main(argv: Sequence[str] | None = None) -> int:
     settings: Settings | None = None
     try:
         settings = _settings(args)
+        if args.command is None and settings.gui:
+            from activitywatch.gui import run_gui  # noqa: PLC0415 - Qt widgets only for the desktop app
+
+            return run_gui(settings)
         if args.command is None:
             start_logging(settings, to_file=True)
             return App(settings).run()

@@ -17,11 +17,18 @@ import pytest
 
 # Qt without a screen unless a test starts its own X server (pytest-qt creates a QApplication).
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
+# QtWebEngine (the dashboard window) refuses to run as root with its sandbox; CI runs as root.
+os.environ.setdefault("QTWEBENGINE_CHROMIUM_FLAGS", "--no-sandbox")
+
+from PySide6.QtCore import QCoreApplication, Qt
 
 from activitywatch.server.app import create_app
 from activitywatch.server.options import ServerOptions
 from activitywatch.server.runner import ApiServer
 from activitywatch.store import Store
+
+# lets QtWebEngine load after pytest-qt has created the session's QApplication
+QCoreApplication.setAttribute(Qt.ApplicationAttribute.AA_ShareOpenGLContexts)
 
 DEVICE_ID = "0b6f3c2e-5d7a-4c1e-9a57-2f0c8e6d4b11"
 HOSTNAME = "testhost"

@@ -76,9 +76,10 @@ class XServer:
                 proc.wait()
 
 
-def start_x_server() -> XServer:
-    """Xvfb on a display number it picks itself (no race with other test runs) and openbox, ready."""
-    missing = [tool for tool in ("Xvfb", "openbox", "xdotool", "xprop", "xdpyinfo") if shutil.which(tool) is None]
+def start_x_server(wm: str = "openbox") -> XServer:
+    """Xvfb on a display number it picks itself (no race with other test runs) and a window manager
+    (openbox: no tray; icewm: with a tray), ready."""
+    missing = [tool for tool in ("Xvfb", wm, "xdotool", "xprop", "xdpyinfo") if shutil.which(tool) is None]
     if missing:
         raise RuntimeError(f"missing X tools {missing}: `make test` installs them (tests/debian-packages.txt)")
     read_end, write_end = os.pipe()
@@ -97,10 +98,12 @@ def start_x_server() -> XServer:
     server = XServer(f":{number}")
     server.procs.append(xvfb)
     try:
-        wm = server.run("openbox")
+        manager = server.run(wm)
         wait_for(
-            lambda: wm.poll() is None and "window id" in server.output("xprop", "-root", "_NET_SUPPORTING_WM_CHECK"),
-            "openbox to start",
+            lambda: (
+                manager.poll() is None and "window id" in server.output("xprop", "-root", "_NET_SUPPORTING_WM_CHECK")
+            ),
+            f"{wm} to start",
             timeout=30,
         )
     except BaseException:

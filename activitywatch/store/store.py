@@ -196,6 +196,7 @@ class Store:
         self._refs: dict[str, _BucketRef] = {}
         self._last: dict[int, Event] = {}
         self._privacy: list[PrivacyRule] | None = None
+        self._paused: tuple[int, int] | None = None
         self._data_version = self._read_data_version()
         self._seq = self._load_seq()
         self._seq_fresh = True
@@ -559,6 +560,9 @@ class Store:
         with self._transaction() as conn:
             ref = self._ref(conn, bucket_id)
             last = self._last_event(conn, ref.key)
+            paused = self._paused
+            if paused is not None and paused[0] <= heartbeat.timestamp < paused[1]:
+                return last if last is not None else heartbeat  # tracking was paused then: dropped
             allowed = self._filtered(conn, bucket_id, [heartbeat])
             if not allowed:  # dropped by a privacy filter: answer as if merged, with the last event
                 return last if last is not None else heartbeat
@@ -579,6 +583,14 @@ class Store:
             if last is None or not _is_later(last, result):
                 self._last[ref.key] = result
         return result
+
+    def pause_heartbeats(self, start: int, end: int) -> None:
+        """Drop heartbeats (from any client) timed in [start, end): the user paused tracking then.
+
+        Answered as a privacy filter's drop is. Only the latest pause is kept (in memory), so heartbeats
+        a queued client delivers late are dropped too; inserted and imported events are not affected.
+        """
+        self._paused = (start, end)
 
     def import_buckets(self, items: Sequence[tuple[Bucket, Sequence[Event]]]) -> ImportReport:
         """Import buckets with their events in one transaction.

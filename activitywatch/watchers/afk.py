@@ -5,7 +5,9 @@ every poll it sends a heartbeat of the current state starting at the last input 
 until now); when the state flips it closes the old state at the last input and opens the new one a
 millisecond later; heartbeats merge within `timeout + poll_time`, so the timeline has no gaps while
 the user is there. A locked screen counts as away. A jump of the clock far beyond the poll interval
-(suspend, hibernation) starts afresh, leaving a gap instead of a span nobody observed.
+(suspend, hibernation) starts afresh, leaving a gap instead of a span nobody observed; so does a
+pause of tracking (`restart`), after which nothing earlier than the restart is sent and the first
+heartbeat does not merge into the event before the pause.
 """
 
 from __future__ import annotations
@@ -38,9 +40,22 @@ class AfkStateMachine:
         self.pulsetime = round((timeout + poll_time) * SECOND)
         self.afk: bool | None = None  # unknown until the first sample
         self.last_now: int | None = None
+        self.floor: int | None = None  # nothing before this (the end of a pause) is reported
+        self.detached = False  # the next heartbeat must not merge into what came before the pause
+
+    def restart(self, now: int) -> None:
+        """Tracking resumes at `now` after a pause: start afresh and report nothing before `now`."""
+        self.afk = None
+        self.last_now = None
+        self.floor = now
+        self.detached = True
 
     def _beat(self, afk: bool, start: int, duration: int = 0) -> Heartbeat:
-        return Heartbeat(Event(start, max(0, duration), AFK if afk else NOT_AFK), self.pulsetime)
+        pulsetime = self.pulsetime
+        if self.detached:
+            pulsetime = 0  # a pause is a gap: the first heartbeat after it starts a new event
+            self.detached = False
+        return Heartbeat(Event(start, max(0, duration), AFK if afk else NOT_AFK), pulsetime)
 
     def step(self, sample: AfkSample) -> list[Heartbeat]:
         """The heartbeats for this sample."""
@@ -48,6 +63,8 @@ class AfkStateMachine:
             self.afk = None  # the machine slept: nothing was observed in between
         self.last_now = sample.now
         idle_ns = max(0, round(sample.idle * SECOND))
+        if self.floor is not None and sample.now - idle_ns < self.floor:
+            idle_ns = max(0, sample.now - self.floor)  # the input before the pause is not reported
         last_input = sample.now - idle_ns
         away = sample.locked or sample.idle >= self.timeout
         if self.afk is None:

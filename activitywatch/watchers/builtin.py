@@ -46,6 +46,10 @@ class AfkWatcher(Watcher):
         idle, locked = self.probe.idle()
         return [(self.bucket.id, beat) for beat in self.machine.step(AfkSample(now, idle, locked))]
 
+    def after_pause(self, now: int) -> None:
+        """The pause is a gap: the state machine starts afresh at `now`."""
+        self.machine.restart(now)
+
     def close(self) -> None:
         """Close the probe."""
         if self.probe is not None:
@@ -72,6 +76,7 @@ class WindowWatcher(Watcher):
         self.rules = WindowRules(poll_time, exclude_titles, exclude_apps)
         self.probe_factory = probe_factory
         self.probe: WindowProbe | None = None
+        self.detached = False  # the first heartbeat after a pause must not merge across it
         self.bucket = watcher_bucket("aw-watcher-window", "currentwindow", clock(), host or hostname())
 
     def open(self) -> list[Bucket]:
@@ -83,7 +88,16 @@ class WindowWatcher(Watcher):
         """The active window as a heartbeat (none for excluded apps or no window)."""
         assert self.probe is not None
         beat = self.rules.heartbeat(now, self.probe.active())
-        return [] if beat is None else [(self.bucket.id, beat)]
+        if beat is None:
+            return []
+        if self.detached:
+            self.detached = False
+            beat = Heartbeat(beat.event, 0)
+        return [(self.bucket.id, beat)]
+
+    def after_pause(self, now: int) -> None:
+        """The pause is a gap: the next window starts a new event."""
+        self.detached = True
 
     def close(self) -> None:
         """Close the probe."""

@@ -17,6 +17,7 @@ from collections.abc import Callable
 from PySide6.QtCore import QMetaObject, QObject, Qt, QThread, QTimer, Signal, Slot
 
 from activitywatch.core.models import Bucket
+from activitywatch.qtsignals import emit
 from activitywatch.watchers.heartbeats import Heartbeat, HeartbeatSink
 from activitywatch.watchers.outbox import Outbox
 from activitywatch.watchers.probes import ProbeUnavailable
@@ -49,6 +50,7 @@ class Watcher(QObject):
         self.clock = clock
         self.outbox = Outbox(sink, monotonic)
         self.state = "stopped"
+        self.start_paused = False  # set before the thread starts: open and create buckets, but do not sample
         self._timer: QTimer | None = None
 
     # ------------------------------------------------------------------ for subclasses
@@ -64,6 +66,9 @@ class Watcher(QObject):
     def close(self) -> None:
         """Release the probes."""
 
+    def after_pause(self, now: int) -> None:
+        """Sampling resumes at `now` after a pause: nothing in between was observed (subclasses forget it)."""
+
     # ------------------------------------------------------------------ slots (run in the worker's thread)
 
     @Slot()
@@ -74,7 +79,7 @@ class Watcher(QObject):
         except ProbeUnavailable as exc:
             self._set("unavailable")
             log.warning("The %s watcher cannot run here: %s", self.name, exc)
-            self.unavailable.emit(str(exc))
+            emit(self.unavailable, str(exc))
             return
         except Exception as exc:  # a probe that breaks in an unforeseen way
             self._fail(exc)
@@ -84,9 +89,13 @@ class Watcher(QObject):
         self._timer = QTimer(self)
         self._timer.setInterval(max(1, round(self.poll_time * 1000)))
         self._timer.timeout.connect(self.poll)
+        if self.start_paused:
+            self._set("paused")
+            emit(self.paused)
+            return
         self._timer.start()
         self._set("running")
-        self.running.emit()
+        emit(self.running)
         self.poll()
 
     @Slot()
@@ -96,15 +105,16 @@ class Watcher(QObject):
             self._timer.stop()
             self.outbox.flush(force=True)
             self._set("paused")
-            self.paused.emit()
+            emit(self.paused)
 
     @Slot()
     def resume(self) -> None:
         """Sample again."""
         if self.state == "paused" and self._timer is not None:
+            self.after_pause(self.clock())
             self._timer.start()
             self._set("running")
-            self.running.emit()
+            emit(self.running)
             self.poll()
 
     @Slot()
@@ -137,16 +147,16 @@ class Watcher(QObject):
             return
         had_problem = self.outbox.problem is not None
         if not self.outbox.flush() and self.outbox.problem is not None and not had_problem:
-            self.trouble.emit(self.outbox.problem)
+            emit(self.trouble, self.outbox.problem)
         elif had_problem and self.outbox.problem is None:
-            self.running.emit()
+            emit(self.running)
 
     def _fail(self, exc: Exception) -> None:
         if self._timer is not None:
             self._timer.stop()
         self._set("failed")
         log.error("The %s watcher failed:\n%s", self.name, "".join(traceback.format_exception(exc)))
-        self.failed.emit(f"{type(exc).__name__}: {exc}")
+        emit(self.failed, f"{type(exc).__name__}: {exc}")
 
     def _set(self, state: str) -> None:
         if state != self.state:

@@ -1,0 +1,50 @@
+"""Emitting Qt signals from Python: one helper that works around PySide6 6.12's lost reference to True.
+
+In PySide6 6.12.0 every `SignalInstance.emit()` called from Python returns `True` without taking a
+reference to it, so each emit costs `True` one reference; after enough emits (or at interpreter exit)
+Python aborts with "bool_dealloc: deallocating True or False". Whether this build has the slip is
+measured once, on a private signal nobody listens to; when it does, each emit gives the reference back.
+"""
+
+from __future__ import annotations
+
+import ctypes
+import sys
+from typing import Any
+
+from PySide6.QtCore import QObject, Signal, SignalInstance
+
+_PROBES = 1000
+_restore_true: bool | None = None
+
+
+class _Probe(QObject):
+    fired = Signal()
+
+
+def _emit_drops_true() -> bool:
+    """Whether an emit loses a reference to True (most of `_PROBES` emits lost one each)."""
+    probe = _Probe()
+    before = sys.getrefcount(True)
+    for _ in range(_PROBES):
+        probe.fired.emit()
+    lost = before - sys.getrefcount(True)
+    if lost >= _PROBES // 2:
+        _give_back(_PROBES)
+        return True
+    return False
+
+
+def _give_back(count: int) -> None:
+    for _ in range(count):
+        ctypes.pythonapi.Py_IncRef(ctypes.py_object(True))
+
+
+def emit(signal: SignalInstance, *args: Any) -> None:
+    """`signal.emit(*args)`, keeping Python's reference count of True intact."""
+    global _restore_true  # noqa: PLW0603 - measured once per process
+    if _restore_true is None:
+        _restore_true = _emit_drops_true()
+    signal.emit(*args)
+    if _restore_true:
+        _give_back(1)

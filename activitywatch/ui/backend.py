@@ -1,0 +1,77 @@
+"""What the UI needs from the running tracker: a small protocol the app implements, and facts to show."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Protocol
+
+Progress = Callable[[int, int], None]  # (done, total) events
+
+
+@dataclass(frozen=True)
+class WatcherStatus:
+    """One built-in watcher as the menu shows it."""
+
+    name: str  # "afk", "window"
+    enabled: bool  # switched on by the user
+    state: str  # running, paused, starting, restarting, trouble, unavailable, failed, stopped
+    reason: str = ""
+
+    @property
+    def troubled(self) -> bool:
+        """Whether the user should look at it (it cannot record as asked)."""
+        return self.enabled and self.state in ("trouble", "unavailable", "failed", "restarting")
+
+
+@dataclass(frozen=True)
+class AppInfo:
+    """Facts about this run, for the About box and the folder entries."""
+
+    version: str
+    server_url: str
+    data_dir: Path
+    config_dir: Path
+    log_dir: Path
+    database: Path
+    testing: bool = False
+
+
+class Tracker(Protocol):
+    """The running tracker, as the UI may use it (called on the main thread, except `export`)."""
+
+    def watchers(self) -> list[WatcherStatus]:
+        """The built-in watchers and their states."""
+        ...
+
+    def set_watcher_enabled(self, name: str, enabled: bool) -> None:
+        """Switch a watcher on or off."""
+        ...
+
+    def pause(self, start: int, end: int) -> None:
+        """Stop recording from `start` until `end` (ns since the epoch) or until `resume`."""
+        ...
+
+    def resume(self) -> None:
+        """Record again."""
+        ...
+
+    def bucket_ids(self) -> list[str]:
+        """The ids of every bucket."""
+        ...
+
+    def export(self, bucket_ids: Sequence[str] | None, target: Path, progress: Progress) -> int:
+        """Write the export document of these buckets (all when None) to `target`; the buckets written.
+
+        Called on a worker thread; `progress` is called from it.
+        """
+        ...
+
+    def forget(self, start: int, end: int) -> str:
+        """Delete what was recorded in [start, end) from every bucket; a sentence saying what went."""
+        ...
+
+    def active_time_today(self) -> float:
+        """Seconds not away from the keyboard since the start of today."""
+        ...

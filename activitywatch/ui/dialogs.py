@@ -1,0 +1,42 @@
+"""Asking and telling the user: file choice, confirmation, messages. One class, so tests can script it."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from PySide6.QtWidgets import QFileDialog, QMessageBox, QWidget
+
+TITLE = "ActivityWatch"
+
+
+class Dialogs:
+    """Qt's standard dialogs (a test passes a subclass that answers without blocking)."""
+
+    def __init__(self) -> None:
+        self._open: list[QMessageBox] = []  # non-modal boxes stay alive until closed
+
+    def save_path(self, title: str, suggested: Path) -> Path | None:
+        """Where to save a file, or None when the user cancels."""
+        name, _ = QFileDialog.getSaveFileName(None, title, str(suggested), "JSON files (*.json);;All files (*)")
+        return Path(name) if name else None
+
+    def confirm(self, title: str, text: str) -> bool:
+        """Whether the user agrees (the safe answer is the default)."""
+        box = QMessageBox(QMessageBox.Icon.Question, title, text, QMessageBox.StandardButton.NoButton)
+        yes = box.addButton("Forget", QMessageBox.ButtonRole.DestructiveRole)
+        box.addButton(QMessageBox.StandardButton.Cancel)
+        box.setDefaultButton(QMessageBox.StandardButton.Cancel)
+        box.exec()
+        return box.clickedButton() is yes
+
+    def inform(self, title: str, text: str, parent: QWidget | None = None) -> None:
+        """A message that does not block the app."""
+        box = QMessageBox(QMessageBox.Icon.Information, title, text, QMessageBox.StandardButton.Ok, parent)
+        box.setModal(False)
+        box.finished.connect(lambda _result, b=box: self._open.remove(b) if b in self._open else None)
+        self._open.append(box)
+        box.show()
+
+    def error(self, text: str) -> None:
+        """A problem the app cannot go on with: one sentence and the remedy (blocks until closed)."""
+        QMessageBox.critical(None, TITLE, text)

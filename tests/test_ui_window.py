@@ -1,0 +1,166 @@
+"""The dashboard window (pytest-qt, offscreen, real QtWebEngine): shown when there is no tray, loading the
+real local server, other sites sent to the system browser, a clear page when the server is down, its
+geometry remembered, closing it keeps tracking, quitting from its menu."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterator
+from pathlib import Path
+
+import httpx
+import pytest
+from PySide6.QtCore import QUrl
+from PySide6.QtWidgets import QMenu
+from pytestqt.qtbot import QtBot
+
+from activitywatch.ui.state import UiState
+from activitywatch.ui.window import DashboardWindow
+from tests.conftest import free_port
+from tests.ui_support import Harness, actions, flush_deletions, harness
+
+__all__ = ["harness"]
+
+WAIT = 30_000
+
+
+def wait_for_text(qtbot: QtBot, window: DashboardWindow, needle: str) -> str:
+    """The page's visible text once it contains `needle` (asked again on every poll)."""
+    seen: list[str] = []
+
+    def shown() -> bool:
+        window.page.toPlainText(seen.append)
+        return any(needle in text for text in seen)
+
+    qtbot.waitUntil(shown, timeout=WAIT)
+    return next(text for text in seen if needle in text)
+
+
+@pytest.fixture
+def windows() -> Iterator[list[DashboardWindow]]:
+    """Windows a test made; web views must go before the QApplication does."""
+    made: list[DashboardWindow] = []
+    yield made
+    for w in made:
+        w.view.setPage(None)  # type: ignore[arg-type]
+        w.page.deleteLater()
+        w.deleteLater()
+    flush_deletions()
+
+
+def test_without_a_tray_the_window_opens_once_told(qtbot: QtBot, harness: Harness) -> None:
+    app = harness.start(tray=False, watchers=False)
+    assert app.desktop is not None and app.server is not None
+    window = app.desktop.window
+    assert window is not None and window.isVisible() and app.desktop.tray is None
+    qtbot.waitUntil(lambda: window.page.url().toString().startswith(app.server.url), timeout=WAIT)  # type: ignore[union-attr]
+    qtbot.waitUntil(lambda: not window.view.page().isLoading(), timeout=WAIT)
+    assert not window.unreachable
+    notices = [t for t, _ in harness.dialogs.told if t == "ActivityWatch: no system tray"]
+    assert len(notices) == 1
+
+    menu = window.menuBar().actions()[0].menu()
+    assert isinstance(menu, QMenu) and "Quit ActivityWatch" in actions(menu)
+    with qtbot.waitSignal(app.desktop.quit_requested, timeout=WAIT):
+        actions(menu)["Quit ActivityWatch"].trigger()
+
+    window.close()  # hidden and let go; tracking (the server) goes on
+    assert app.desktop.window is None
+    assert httpx.get(app.server.url + "/api/0/info").status_code == 200
+    app.desktop.open_dashboard()  # as a second launch would
+    assert app.desktop.window is not None and app.desktop.window.isVisible()
+    harness.stop(app)
+
+    again = harness.start(tray=False, watchers=False)  # the notice is said once only
+    assert again.desktop is not None and again.desktop.window is not None
+    assert len([t for t, _ in harness.dialogs.told if t == "ActivityWatch: no system tray"]) == 1
+
+
+def test_open_dashboard_from_the_tray(qtbot: QtBot, harness: Harness) -> None:
+    app = harness.start(watchers=False)
+    assert app.desktop is not None and app.desktop.window is None
+    actions(app.desktop.tray.contextMenu())["Open Dashboard"].trigger()  # type: ignore[union-attr, arg-type]
+    assert app.desktop.window is not None and app.desktop.window.isVisible()
+
+
+def test_an_unreachable_server_gets_a_clear_page(qtbot: QtBot, tmp_path: Path, windows: list[DashboardWindow]) -> None:
+    url = f"http://127.0.0.1:{free_port()}/"
+    window = DashboardWindow(url, UiState(tmp_path), QMenu(), state_icon_for_tests(), lambda u: None)
+    windows.append(window)
+    window.open()
+    qtbot.waitUntil(lambda: window.unreachable, timeout=WAIT)
+    text = wait_for_text(qtbot, window, "not reachable")
+    assert "The ActivityWatch server is not reachable" in text and url in text and "Try again" in text
+
+
+def state_icon_for_tests() -> object:
+    from activitywatch.ui.icons import state_icon
+
+    return state_icon("tracking")
+
+
+def test_links_to_other_sites_open_in_the_system_browser(
+    qtbot: QtBot, harness: Harness, windows: list[DashboardWindow]
+) -> None:
+    app = harness.start(watchers=False)
+    assert app.server is not None
+    window = DashboardWindow(
+        app.server.url + "/",
+        UiState(harness.data_dir),
+        QMenu(),
+        state_icon_for_tests(),
+        lambda u: harness.opened.append(QUrl(u).toString()),
+    )  # type: ignore[arg-type]
+    windows.append(window)
+    window.open()
+    qtbot.waitUntil(
+        lambda: window.page.url().toString().startswith(app.server.url) and not window.page.isLoading(), timeout=WAIT
+    )  # type: ignore[union-attr]
+    script = (
+        "var a = document.createElement('a'); a.href = 'https://example.org/elsewhere'; a.id = 'out';"
+        "document.body.appendChild(a); a.click();"
+        "var b = document.createElement('a'); b.href = 'https://example.com/new'; b.target = '_blank';"
+        "document.body.appendChild(b); b.click();"
+    )
+    window.page.runJavaScript(script)
+    qtbot.waitUntil(lambda: len(harness.opened) == 2, timeout=WAIT)
+    assert sorted(harness.opened) == ["https://example.com/new", "https://example.org/elsewhere"]
+    assert window.page.url().toString().startswith(app.server.url)  # the window stayed on the dashboard
+
+
+def test_geometry_is_remembered(qtbot: QtBot, tmp_path: Path, windows: list[DashboardWindow]) -> None:
+    state = UiState(tmp_path)
+    url = f"http://127.0.0.1:{free_port()}/"
+    first = DashboardWindow(url, state, QMenu(), state_icon_for_tests(), lambda u: None)  # type: ignore[arg-type]
+    windows.append(first)
+    first.show()
+    first.setGeometry(40, 50, 700, 500)
+    qtbot.waitUntil(lambda: first.width() == 700, timeout=WAIT)
+    first.close()
+    second = DashboardWindow(url, UiState(tmp_path), QMenu(), state_icon_for_tests(), lambda u: None)  # type: ignore[arg-type]
+    windows.append(second)
+    assert (second.width(), second.height()) == (700, 500)
+
+
+def test_the_dashboards_downloads_are_saved_where_the_user_says(qtbot: QtBot, harness: Harness, tmp_path: Path) -> None:
+    app = harness.start(tray=False, watchers=False)
+    assert app.desktop is not None and app.server is not None and app.desktop.window is not None
+    window = app.desktop.window
+    server_url = app.server.url
+    qtbot.waitUntil(
+        lambda: window.page.url().toString().startswith(server_url) and not window.page.isLoading(), timeout=WAIT
+    )
+    harness.dialogs.save_to = tmp_path / "saved" / "export.json"
+    harness.dialogs.save_to.parent.mkdir()
+    window.page.runJavaScript("window.location.href = '/api/0/export';")  # answered as an attachment
+    qtbot.waitUntil(lambda: harness.dialogs.save_to is not None and harness.dialogs.save_to.exists(), timeout=WAIT)
+    assert harness.dialogs.asked[-1] == ("Save", str(harness.home / "aw-buckets-export.json"))
+    expected = httpx.get(app.server.url + "/api/0/export").json()
+    qtbot.waitUntil(lambda: _json_or_none(harness.dialogs.save_to) == expected, timeout=WAIT)  # type: ignore[arg-type]
+
+
+def _json_or_none(path: Path) -> object:
+    try:
+        return json.loads(path.read_bytes())
+    except ValueError:
+        return None  # still being written

@@ -1,0 +1,165 @@
+"""Shared by the UI tests: the real desktop app (store, server, UI) on a temporary data folder, dialogs
+that answer as scripted instead of blocking, watchers with stand-in probes, and menu helpers."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+from PySide6.QtCore import QCoreApplication, QEvent, QUrl
+from PySide6.QtGui import QAction
+from PySide6.QtWidgets import QMenu, QWidget
+
+from activitywatch.config import Settings, load_settings
+from activitywatch.gui import GuiApp
+from activitywatch.qtsignals import emit
+from activitywatch.ui.dialogs import Dialogs
+from activitywatch.watchers.builtin import AfkWatcher, WindowWatcher
+from activitywatch.watchers.window import ActiveWindow
+
+HOST = "uihost"
+
+
+class ScriptedDialogs(Dialogs):
+    """Answers with what the test set; remembers what the user would have been told."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.save_to: Path | None = None
+        self.agree = True
+        self.asked: list[tuple[str, str]] = []
+        self.told: list[tuple[str, str]] = []
+        self.errors: list[str] = []
+
+    def save_path(self, title: str, suggested: Path) -> Path | None:
+        self.asked.append((title, str(suggested)))
+        return self.save_to
+
+    def confirm(self, title: str, text: str) -> bool:
+        self.asked.append((title, text))
+        return self.agree
+
+    def inform(self, title: str, text: str, parent: QWidget | None = None) -> None:
+        self.told.append((title, text))
+
+    def error(self, text: str) -> None:
+        self.errors.append(text)
+
+
+class WindowProbe:
+    def __init__(self) -> None:
+        self.failure: Exception | None = None
+
+    def active(self) -> ActiveWindow | None:
+        if self.failure is not None:
+            raise self.failure
+        return ActiveWindow("editor", "notes.txt")
+
+    def close(self) -> None:
+        pass
+
+
+class IdleProbe:
+    def idle(self) -> tuple[float, bool]:
+        return (0.0, False)
+
+    def close(self) -> None:
+        pass
+
+
+class Probes:
+    """The stand-in probes of one app's watchers (the X11 ones are tested on a real X server)."""
+
+    def __init__(self) -> None:
+        self.window = WindowProbe()
+        self.idle = IdleProbe()
+
+    def factories(self, app: GuiApp) -> dict[str, Any]:
+        def afk() -> AfkWatcher:
+            assert app.store is not None
+            return AfkWatcher(app.store, timeout=60, poll_time=0.05, probe_factory=lambda: self.idle, host=HOST)
+
+        def window() -> WindowWatcher:
+            assert app.store is not None
+            return WindowWatcher(app.store, poll_time=0.05, probe_factory=lambda: self.window, host=HOST)
+
+        return {"afk": afk, "window": window}
+
+
+class Harness:
+    """Starts and stops GuiApps on one data folder, as a user would launch the app again."""
+
+    def __init__(self, home: Path) -> None:
+        self.home = home
+        self.data_dir = home / "aw-data"
+        self.dialogs = ScriptedDialogs()
+        self.opened: list[str] = []
+        self.probes = Probes()
+        self.apps: list[GuiApp] = []
+
+    def settings(self, **changes: Any) -> Settings:
+        return load_settings(data_dir=self.data_dir, config_file=None, port=0, **changes)
+
+    def start(self, *, tray: bool = True, restart_delay: float = 0, **changes: Any) -> GuiApp:
+        app = GuiApp(
+            self.settings(**changes),
+            dialogs=self.dialogs,
+            tray_available=tray,
+            restart_delay=restart_delay,
+            open_url=lambda url: self.opened.append(QUrl(url).toString()),
+        )
+        app.factories = self.probes.factories(app)
+        self.apps.append(app)
+        assert app.start() is None
+        return app
+
+    def stop(self, app: GuiApp) -> None:
+        app.stop()
+        self.apps.remove(app)
+
+
+@pytest.fixture
+def harness(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Harness]:
+    """Every default folder (autostart, config, home) under tmp_path: the real home is never touched."""
+    home = tmp_path / "home"
+    home.mkdir()
+    for name, sub in (
+        ("HOME", ""),
+        ("XDG_CONFIG_HOME", "config"),
+        ("XDG_DATA_HOME", "data"),
+        ("XDG_STATE_HOME", "state"),
+    ):
+        monkeypatch.setenv(name, str(home / sub) if sub else str(home))
+    h = Harness(home)
+    yield h
+    for app in list(h.apps):
+        h.stop(app)
+    flush_deletions()
+
+
+def flush_deletions() -> None:
+    """Delete now what was deleted later (web pages must go before the QApplication)."""
+    QCoreApplication.sendPostedEvents(None, QEvent.Type.DeferredDelete)
+
+
+def actions(menu: QMenu) -> dict[str, QAction]:
+    """The menu's entries by text (rebuilt as when the user opens it)."""
+    emit(menu.aboutToShow)
+    return {a.text(): a for a in menu.actions() if not a.isSeparator()}
+
+
+def submenu(menu: QMenu, title: str) -> dict[str, QAction]:
+    """A submenu's entries by text."""
+    sub = actions(menu)[title].menu()
+    assert isinstance(sub, QMenu)
+    return actions(sub)
+
+
+def tray_menu(app: GuiApp) -> QMenu:
+    """The tray's context menu."""
+    assert app.desktop is not None and app.desktop.tray is not None
+    menu = app.desktop.tray.contextMenu()
+    assert menu is not None
+    return menu
