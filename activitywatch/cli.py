@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import argparse
+import dataclasses
 import logging
+import os
 import sys
 from collections.abc import Sequence
 from pathlib import Path
@@ -173,12 +175,37 @@ def _encrypt(settings: Settings) -> int:
     return 0
 
 
+def missing_display() -> str | None:
+    """Why no window can be shown here (no X11 or Wayland display reachable), or None when one can."""
+    if sys.platform in ("win32", "darwin") or os.environ.get("QT_QPA_PLATFORM") or os.environ.get("WAYLAND_DISPLAY"):
+        return None
+    name = os.environ.get("DISPLAY")
+    if not name:
+        return "there is no display (DISPLAY and WAYLAND_DISPLAY are not set)"
+    try:
+        from Xlib.display import Display  # noqa: PLC0415 - only where an X display is expected
+    except ImportError:
+        return None  # cannot check: let Qt try
+    try:
+        Display(name).close()
+    except Exception as exc:  # python-xlib raises several kinds for a display it cannot reach
+        return f"the display {name} cannot be reached ({exc})"
+    return None
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     """Run the command line; return the exit status."""
     args = build_parser().parse_args(argv)
     settings: Settings | None = None
     try:
         settings = _settings(args)
+        if args.command is None and settings.gui and (problem := missing_display()) is not None:
+            print(
+                f"Running without the tray and dashboard window: {problem}. The server and the watchers "
+                f"that can work run; the dashboard is in your browser. (--no-gui says this is intended.)",
+                file=sys.stderr,
+            )
+            settings = dataclasses.replace(settings, gui=False)
         if args.command is None and settings.gui:
             from activitywatch.gui import run_gui  # noqa: PLC0415 - Qt widgets only for the desktop app
 

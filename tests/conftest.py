@@ -138,18 +138,26 @@ class ServerProcess:
     """`activitywatch --no-gui --no-watchers` in a subprocess on a free port, until stopped."""
 
     def __init__(
-        self, home: Path, *args: str, port: int | None = None, watchers: bool = False, env: dict[str, str] | None = None
+        self,
+        home: Path,
+        *args: str,
+        port: int | None = None,
+        watchers: bool = False,
+        env: dict[str, str] | None = None,
+        gui: bool = False,
+        unset: tuple[str, ...] = (),
     ) -> None:
         self.home = home
         self.port = port if port is not None else free_port()
         self.data_dir = home / "aw-data"
         self.url = f"http://127.0.0.1:{self.port}"
         command = [
-            sys.executable, "-m", "activitywatch", "--no-gui", *([] if watchers else ["--no-watchers"]),
+            sys.executable, "-m", "activitywatch", *([] if gui else ["--no-gui"]),
+            *([] if watchers else ["--no-watchers"]),
             "--port", str(self.port), "--data-dir", str(self.data_dir), *args,
         ]  # fmt: skip
         self.log = home / "server-output.txt"
-        environment = {**cli_env(home), **(env or {})}
+        environment = {k: v for k, v in {**cli_env(home), **(env or {})}.items() if k not in unset}
         with open(self.log, "wb") as out:
             self.proc = subprocess.Popen(command, env=environment, stdout=out, stderr=subprocess.STDOUT)
 

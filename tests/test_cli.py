@@ -242,3 +242,25 @@ def test_free_port_helper_is_free() -> None:
     port = free_port()
     with socket.socket() as s:
         s.bind(("127.0.0.1", port))
+
+
+@pytest.mark.parametrize(
+    ("display", "reason"),
+    [(None, "there is no display"), (":97", "the display :97 cannot be reached")],
+    ids=["no DISPLAY", "unreachable DISPLAY"],
+)
+def test_without_a_display_the_app_runs_headless(tmp_path: Path, display: str | None, reason: str) -> None:
+    """`activitywatch` with no flags on a machine without a display: server (and watchers), no crash."""
+    env = {"DISPLAY": display} if display else {}
+    proc = ServerProcess(
+        tmp_path, gui=True, env=env, unset=("QT_QPA_PLATFORM", "WAYLAND_DISPLAY", *([] if display else ["DISPLAY"]))
+    )
+    try:
+        proc.wait_ready()
+        assert httpx.get(f"{proc.url}/api/0/info", timeout=5).json()["hostname"]
+        assert httpx.get(f"{proc.url}/", timeout=5).status_code == 200  # the dashboard, for a browser
+    finally:
+        status, output = proc.stop()
+    assert status == 0, output
+    assert f"Running without the tray and dashboard window: {reason}" in output
+    assert "Traceback" not in output
