@@ -1,0 +1,260 @@
+"""Release smoke test: build the binary with build.spec, copy it alone elsewhere, run it headless.
+
+The builds take minutes, so they are made once per session (one file, then one folder reusing the
+same PyInstaller work folder). A build made earlier in the same CI run can be reused by pointing
+ACTIVITYWATCH_DIST at its dist folder (it must hold `activitywatch` and `activitywatch-folder/`).
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import signal
+import subprocess
+import sys
+import time
+from collections.abc import Callable, Iterator
+from pathlib import Path
+
+import httpx
+import pytest
+from PyInstaller.archive.readers import CArchiveReader
+
+from activitywatch import __version__
+from tests.conftest import cli_env, free_port
+
+ROOT = Path(__file__).resolve().parent.parent
+RESOURCES = ROOT / "resources"
+MIB = 1024 * 1024
+ONE_FILE_LIMIT = 160 * MIB
+
+pytestmark = [pytest.mark.slow, pytest.mark.timeout(1200)]
+
+
+def pyinstaller(dist: Path, work: Path, mode: str) -> None:
+    """Run build.spec into `dist` (mode 'file' or 'folder'); fail with the log's end if it fails."""
+    env = {**os.environ, "ACTIVITYWATCH_BUNDLE": mode}
+    result = subprocess.run(
+        [sys.executable, "-m", "PyInstaller", "--noconfirm", "--log-level", "WARN",
+         "--distpath", str(dist), "--workpath", str(work), str(ROOT / "build.spec")],
+        cwd=ROOT, env=env, capture_output=True, text=True, timeout=1100, check=False,
+    )  # fmt: skip
+    assert result.returncode == 0, result.stderr[-4000:]
+
+
+@pytest.fixture(scope="session")
+def dist(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A dist folder with both builds of the current checkout (built now unless ACTIVITYWATCH_DIST is set)."""
+    given = os.environ.get("ACTIVITYWATCH_DIST")
+    if given:
+        return Path(given)
+    base = tmp_path_factory.mktemp("pyinstaller")
+    pyinstaller(base / "dist", base / "work", "file")
+    pyinstaller(base / "dist", base / "work", "folder")
+    return base / "dist"
+
+
+@pytest.fixture(scope="session")
+def one_file(dist: Path, tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The one-file binary, copied alone into an otherwise empty folder."""
+    target = tmp_path_factory.mktemp("elsewhere") / "activitywatch"
+    shutil.copy2(dist / "activitywatch", target)
+    return target
+
+
+@pytest.fixture(scope="session")
+def one_folder(dist: Path, tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The one-folder build's executable, its folder copied elsewhere and started through a symlink."""
+    folder = tmp_path_factory.mktemp("opt") / "activitywatch"
+    shutil.copytree(dist / "activitywatch-folder", folder, symlinks=True)
+    link = tmp_path_factory.mktemp("bin") / "activitywatch"
+    link.symlink_to(folder / "activitywatch")
+    return link
+
+
+class BinaryServer:
+    """The binary serving `--no-gui --no-watchers` on a free port with its own data and temp folders."""
+
+    def __init__(self, executable: Path, home: Path) -> None:
+        self.port = free_port()
+        self.url = f"http://127.0.0.1:{self.port}"
+        self.data_dir = home / "aw-data"
+        self.tmp = home / "tmp"
+        self.tmp.mkdir(parents=True, exist_ok=True)
+        self.log = home / "binary-output.txt"
+        command = [str(executable), "--no-gui", "--no-watchers", "--port", str(self.port),
+                   "--data-dir", str(self.data_dir)]  # fmt: skip
+        env = {**cli_env(home), "TMPDIR": str(self.tmp)}
+        with open(self.log, "wb") as out:
+            self.proc = subprocess.Popen(command, env=env, stdout=out, stderr=subprocess.STDOUT)
+
+    def wait_ready(self, timeout: float = 120) -> dict[str, object]:
+        """Poll /api/0/info until it answers (a one-file binary unpacks itself first)."""
+        deadline = time.monotonic() + timeout
+        with httpx.Client(base_url=self.url, timeout=2) as client:
+            while time.monotonic() < deadline:
+                if self.proc.poll() is not None:
+                    raise AssertionError(f"exited with {self.proc.returncode}: {self.log.read_text(errors='replace')}")
+                try:
+                    info: dict[str, object] = client.get("/api/0/info").json()
+                    return info
+                except httpx.TransportError:
+                    time.sleep(0.05)
+        raise AssertionError("the binary did not serve /api/0/info in time")
+
+    def stop(self) -> int:
+        """SIGTERM and wait for the exit status."""
+        if self.proc.poll() is None:
+            self.proc.send_signal(signal.SIGTERM)
+        try:
+            return self.proc.wait(timeout=60)
+        except subprocess.TimeoutExpired:
+            self.proc.kill()
+            self.proc.wait()
+            raise
+
+
+@pytest.fixture
+def serve(tmp_path: Path) -> Iterator[Callable[[Path], BinaryServer]]:
+    """Start binaries under tmp_path; any still running are killed afterwards."""
+    started: list[BinaryServer] = []
+
+    def start(executable: Path) -> BinaryServer:
+        server = BinaryServer(executable, tmp_path)
+        started.append(server)
+        return server
+
+    yield start
+    for server in started:
+        if server.proc.poll() is None:
+            server.proc.kill()
+            server.proc.wait()
+
+
+def served_files() -> list[tuple[str, str, Path | None]]:
+    """(path, content type, the checkout's file it must equal) for what the binary must serve.
+
+    The dashboard's cases exist when the checkout holds the dashboard (resources/webui/index.html).
+    """
+    cases: list[tuple[str, str, Path | None]] = [
+        ("/api/", "text/html", None),
+        ("/api/static/swagger-ui-bundle.js", "javascript", None),
+        ("/api/openapi.json", "application/json", None),
+    ]
+    if (RESOURCES / "webui" / "index.html").is_file():
+        cases += [
+            ("/", "text/html", RESOURCES / "webui" / "index.html"),
+            ("/vendor/plotly.min.js", "javascript", plotly_js_of_build()),
+        ]
+    return cases
+
+
+def plotly_js_of_build() -> Path:
+    """The plotly.min.js the build copies: the checkout's vendored one, else the installed plotly's."""
+    sys.path.insert(0, str(ROOT / "packaging" / "pyinstaller"))
+    try:
+        import bundle
+
+        vendored = RESOURCES / "vendor" / bundle.PLOTLY_JS
+        return vendored if vendored.is_file() else bundle.plotly_js_source()
+    finally:
+        sys.path.remove(str(ROOT / "packaging" / "pyinstaller"))
+
+
+def test_version(one_file: Path, one_folder: Path) -> None:
+    for executable in (one_file, one_folder):
+        result = subprocess.run(
+            [str(executable), "--version"], capture_output=True, text=True, timeout=120, check=False
+        )
+        assert result.returncode == 0, result.stderr
+        assert result.stdout.strip() == f"activitywatch {__version__}"
+
+
+def test_one_file_serves_records_and_stops_cleanly(one_file: Path, serve: Callable[[Path], BinaryServer]) -> None:
+    server = serve(one_file)
+    info = server.wait_ready()
+    assert info["version"] == f"v{__version__} (single-process)"
+    with httpx.Client(base_url=server.url, timeout=10) as client:
+        bucket = {"client": "smoke-test", "type": "currentwindow", "hostname": "smoke"}
+        assert client.post("/api/0/buckets/smoke", json=bucket).status_code in (200, 201)
+        for ts in ("2024-05-01T12:00:00Z", "2024-05-01T12:00:10Z"):
+            heartbeat = {"timestamp": ts, "duration": 0, "data": {"app": "shell", "title": "smoke"}}
+            response = client.post("/api/0/buckets/smoke/heartbeat?pulsetime=60", json=heartbeat)
+            assert response.status_code == 200, response.text
+        [event] = client.get("/api/0/buckets/smoke/events").json()
+        assert event["data"] == {"app": "shell", "title": "smoke"}
+        assert event["duration"] == 10
+        bad = client.post("/api/0/buckets/smoke/heartbeat", content=b"{not json")
+        assert bad.status_code == 400 and set(bad.json()) >= {"message", "type"}
+    assert server.stop() == 0
+    # SIGTERM lets the launcher delete the ~400 MiB it unpacked into TMPDIR.
+    assert list(server.tmp.iterdir()) == []
+    assert (server.data_dir / "activitywatch.db").is_file()
+
+    again = serve(one_file)
+    again.wait_ready()
+    with httpx.Client(base_url=again.url, timeout=10) as client:
+        [event] = client.get("/api/0/buckets/smoke/events").json()
+        assert event["data"]["title"] == "smoke"
+    assert again.stop() == 0
+
+
+@pytest.mark.parametrize(("path", "content_type", "same_as"), served_files(), ids=str)
+def test_one_file_serves(
+    one_file: Path, serve: Callable[[Path], BinaryServer], path: str, content_type: str, same_as: Path | None
+) -> None:
+    server = serve(one_file)
+    server.wait_ready()
+    response = httpx.get(server.url + path, timeout=10)
+    assert response.status_code == 200, response.text[:500]
+    assert content_type in response.headers["content-type"]
+    if same_as is not None:
+        assert response.content == same_as.read_bytes()
+    assert server.stop() == 0
+
+
+def test_one_folder_serves(one_folder: Path, serve: Callable[[Path], BinaryServer]) -> None:
+    server = serve(one_folder)
+    assert server.wait_ready()["version"] == f"v{__version__} (single-process)"
+    assert httpx.get(server.url + "/api/", timeout=10).status_code == 200
+    assert server.stop() == 0
+
+
+def archive_names(binary: Path) -> tuple[set[str], set[str]]:
+    """The files inside a one-file binary and the Python modules in its module archive."""
+    reader = CArchiveReader(str(binary))
+    return set(reader.toc), set(reader.open_embedded_archive("PYZ.pyz").toc)
+
+
+def test_one_file_contents(one_file: Path) -> None:
+    files, modules = archive_names(one_file)
+    expected_resources = {
+        "resources/" + path.relative_to(RESOURCES).as_posix() for path in RESOURCES.rglob("*") if path.is_file()
+    }
+    assert expected_resources <= files
+    assert "resources/vendor/plotly.min.js" in files
+    # QtWebEngine and what it needs at run time.
+    for name in (
+        "PySide6/QtWebEngineWidgets.abi3.so",
+        "PySide6/QtWebEngineCore.abi3.so",
+        "PySide6/QtWidgets.abi3.so",
+        "PySide6/QtNetwork.abi3.so",
+        "PySide6/QtSvg.abi3.so",
+        "PySide6/Qt/lib/libQt6WebEngineCore.so.6",
+        "PySide6/Qt/libexec/QtWebEngineProcess",
+        "PySide6/Qt/resources/icudtl.dat",
+        "PySide6/Qt/resources/qtwebengine_resources.pak",
+        "PySide6/Qt/resources/v8_context_snapshot.bin",
+        "PySide6/Qt/translations/qtwebengine_locales/en-US.pak",
+        "PySide6/Qt/plugins/platforms/libqxcb.so",
+        "PySide6/Qt/plugins/platforms/libqoffscreen.so",
+        "PySide6/Qt/plugins/iconengines/libqsvgicon.so",
+        "swagger_ui_bundle/vendor/swagger-ui-4.15.5/swagger-ui-bundle.js",
+    ):
+        assert name in files, name
+    assert {"activitywatch.cli", "pynput.keyboard._xorg", "pynput.mouse._xorg"} <= modules
+    # What the build leaves out: the QML tree, the plotly package, test tools, GTK.
+    assert not {name for name in files if name.startswith(("PySide6/Qt/qml/", "PySide6/QtQml", "PySide6/QtQuick"))}
+    assert not {name for name in files if name.startswith(("libgtk-3", "libcairo", "libcups"))}
+    assert not {m for m in modules if m.split(".")[0] in {"plotly", "pytest", "hypothesis", "selenium", "PyInstaller"}}
+    assert one_file.stat().st_size <= ONE_FILE_LIMIT, f"{one_file.stat().st_size / MIB:.1f} MiB"
