@@ -50,7 +50,7 @@ build: $(VENV)/.build-installed
 build-folder: $(VENV)/.build-installed
 	ACTIVITYWATCH_BUNDLE=folder $(BIN)/pyinstaller --noconfirm --log-level WARN --workpath build/pyinstaller build.spec
 
-# A Debian package of the one-folder build (dpkg-deb): dist/activitywatch_<version>_<arch>.deb
+# A Debian package of the one-folder build (dpkg-deb): dist/activitywatch-sp_<version>_<arch>.deb
 deb: build-folder
 	packaging/linux/build-deb.sh dist/activitywatch-folder dist
 

@@ -258,3 +258,76 @@ def test_one_file_contents(one_file: Path) -> None:
     assert not {name for name in files if name.startswith(("libgtk-3", "libcairo", "libcups"))}
     assert not {m for m in modules if m.split(".")[0] in {"plotly", "pytest", "hypothesis", "selenium", "PyInstaller"}}
     assert one_file.stat().st_size <= ONE_FILE_LIMIT, f"{one_file.stat().st_size / MIB:.1f} MiB"
+
+
+def installed_files(prefix: Path) -> set[str]:
+    """Files and links under an installation prefix, relative to it (caches of the desktop excluded)."""
+    caches = {"mimeinfo.cache", "icon-theme.cache"}
+    return {
+        p.relative_to(prefix).as_posix()
+        for p in prefix.rglob("*")
+        if (p.is_file() or p.is_symlink()) and p.name not in caches and "lib/activitywatch/" not in p.as_posix()
+    }
+
+
+ICON_FILES = {
+    "share/icons/hicolor/scalable/apps/activitywatch.svg",
+    *(f"share/icons/hicolor/{n}x{n}/apps/activitywatch.png" for n in (16, 32, 48, 64, 128, 256)),
+}
+
+
+def test_desktop_entry_is_valid() -> None:
+    entry = ROOT / "packaging" / "linux" / "activitywatch.desktop"
+    result = subprocess.run(["desktop-file-validate", str(entry)], capture_output=True, text=True, check=False)
+    assert result.returncode == 0 and not result.stdout, result.stdout
+    assert "Icon=activitywatch\n" in entry.read_text()
+
+
+@pytest.mark.parametrize("variant", ["activitywatch", "activitywatch-folder"])
+def test_install_script_installs_and_uninstalls(dist: Path, tmp_path: Path, variant: str) -> None:
+    script = ROOT / "packaging" / "linux" / "install.sh"
+    prefix = tmp_path / "prefix"
+    subprocess.run([str(script), "--prefix", str(prefix), str(dist / variant)], check=True, capture_output=True)
+    program = prefix / "bin" / "activitywatch"
+    assert installed_files(prefix) == {"bin/activitywatch", "share/applications/activitywatch.desktop", *ICON_FILES}
+    assert (prefix / "lib" / "activitywatch").is_dir() == (variant == "activitywatch-folder")
+    version = subprocess.run([str(program), "--version"], capture_output=True, text=True, check=True, timeout=120)
+    assert version.stdout.strip() == f"activitywatch {__version__}"
+    entry = prefix / "share" / "applications" / "activitywatch.desktop"
+    assert f"\nExec={program}\n" in entry.read_text()
+    assert subprocess.run(["desktop-file-validate", str(entry)], capture_output=True, check=False).returncode == 0
+
+    subprocess.run([str(script), "--prefix", str(prefix), "--uninstall"], check=True, capture_output=True)
+    assert installed_files(prefix) == set()
+    assert not (prefix / "lib" / "activitywatch").exists()
+
+
+def test_deb_package(dist: Path, tmp_path: Path) -> None:
+    build = subprocess.run(
+        [str(ROOT / "packaging" / "linux" / "build-deb.sh"), str(dist / "activitywatch-folder"), str(tmp_path)],
+        env={**os.environ, "DEB_COMPRESSION": "zstd"}, capture_output=True, text=True, timeout=600, check=False,
+    )  # fmt: skip
+    assert build.returncode == 0, build.stderr
+    deb = Path(build.stdout.strip())
+    arch = subprocess.run(["dpkg", "--print-architecture"], capture_output=True, text=True, check=True).stdout.strip()
+    assert deb.name == f"activitywatch-sp_{__version__}_{arch}.deb"
+    fields = {
+        name: subprocess.run(["dpkg-deb", "-f", str(deb), name], capture_output=True, text=True, check=True).stdout
+        for name in ("Package", "Version", "Depends")
+    }
+    assert fields["Package"].strip() == "activitywatch-sp"
+    assert fields["Version"].strip() == __version__
+    assert "libc6 (>= 2.36)" in fields["Depends"]
+    contents = subprocess.run(["dpkg-deb", "-c", str(deb)], capture_output=True, text=True, check=True).stdout
+    assert "./usr/bin/activitywatch -> /opt/activitywatch/activitywatch" in contents
+    for line in contents.splitlines():
+        assert line.split()[1] == "root/root", line  # owned by root whoever built it
+    root = tmp_path / "root"
+    subprocess.run(["dpkg-deb", "-x", str(deb), str(root)], check=True)
+    expected = {"bin/activitywatch", "share/applications/activitywatch.desktop", *ICON_FILES}
+    assert installed_files(root / "usr") == expected
+    version = subprocess.run(
+        [str(root / "opt" / "activitywatch" / "activitywatch"), "--version"],
+        capture_output=True, text=True, check=True, timeout=120,
+    )  # fmt: skip
+    assert version.stdout.strip() == f"activitywatch {__version__}"
