@@ -22,6 +22,7 @@ from PyInstaller.archive.readers import CArchiveReader
 
 from activitywatch import __version__
 from tests.conftest import cli_env, free_port
+from tests.xserver import start_x_server, wait_for
 
 ROOT = Path(__file__).resolve().parent.parent
 RESOURCES = ROOT / "resources"
@@ -72,21 +73,25 @@ def one_folder(dist: Path, tmp_path_factory: pytest.TempPathFactory) -> Path:
     return link
 
 
-class BinaryServer:
-    """The binary serving `--no-gui --no-watchers` on a free port with its own data and temp folders."""
+HEADLESS = ("--no-gui", "--no-watchers")
 
-    def __init__(self, executable: Path, home: Path) -> None:
+
+class BinaryServer:
+    """The binary serving on a free port with its own data and temp folders (headless unless told otherwise)."""
+
+    def __init__(
+        self, executable: Path, home: Path, args: tuple[str, ...] = HEADLESS, env: dict[str, str] | None = None
+    ) -> None:
         self.port = free_port()
         self.url = f"http://127.0.0.1:{self.port}"
         self.data_dir = home / "aw-data"
         self.tmp = home / "tmp"
         self.tmp.mkdir(parents=True, exist_ok=True)
         self.log = home / "binary-output.txt"
-        command = [str(executable), "--no-gui", "--no-watchers", "--port", str(self.port),
-                   "--data-dir", str(self.data_dir)]  # fmt: skip
-        env = {**cli_env(home), "TMPDIR": str(self.tmp)}
+        command = [str(executable), *args, "--port", str(self.port), "--data-dir", str(self.data_dir)]
+        environment = {**cli_env(home), **(env or {}), "TMPDIR": str(self.tmp)}
         with open(self.log, "wb") as out:
-            self.proc = subprocess.Popen(command, env=env, stdout=out, stderr=subprocess.STDOUT)
+            self.proc = subprocess.Popen(command, env=environment, stdout=out, stderr=subprocess.STDOUT)
 
     def wait_ready(self, timeout: float = 120) -> dict[str, object]:
         """Poll /api/0/info until it answers (a one-file binary unpacks itself first)."""
@@ -115,12 +120,12 @@ class BinaryServer:
 
 
 @pytest.fixture
-def serve(tmp_path: Path) -> Iterator[Callable[[Path], BinaryServer]]:
+def serve(tmp_path: Path) -> Iterator[Callable[..., BinaryServer]]:
     """Start binaries under tmp_path; any still running are killed afterwards."""
     started: list[BinaryServer] = []
 
-    def start(executable: Path) -> BinaryServer:
-        server = BinaryServer(executable, tmp_path)
+    def start(executable: Path, *args: str, env: dict[str, str] | None = None) -> BinaryServer:
+        server = BinaryServer(executable, tmp_path, args or HEADLESS, env)
         started.append(server)
         return server
 
@@ -170,7 +175,7 @@ def test_version(one_file: Path, one_folder: Path) -> None:
         assert result.stdout.strip() == f"activitywatch {__version__}"
 
 
-def test_one_file_serves_records_and_stops_cleanly(one_file: Path, serve: Callable[[Path], BinaryServer]) -> None:
+def test_one_file_serves_records_and_stops_cleanly(one_file: Path, serve: Callable[..., BinaryServer]) -> None:
     server = serve(one_file)
     info = server.wait_ready()
     assert info["version"] == f"v{__version__} (single-process)"
@@ -201,7 +206,7 @@ def test_one_file_serves_records_and_stops_cleanly(one_file: Path, serve: Callab
 
 @pytest.mark.parametrize(("path", "content_type", "same_as"), served_files(), ids=str)
 def test_one_file_serves(
-    one_file: Path, serve: Callable[[Path], BinaryServer], path: str, content_type: str, same_as: Path | None
+    one_file: Path, serve: Callable[..., BinaryServer], path: str, content_type: str, same_as: Path | None
 ) -> None:
     server = serve(one_file)
     server.wait_ready()
@@ -213,7 +218,33 @@ def test_one_file_serves(
     assert server.stop() == 0
 
 
-def test_one_folder_serves(one_folder: Path, serve: Callable[[Path], BinaryServer]) -> None:
+def test_one_file_runs_the_app_on_an_x_desktop(one_file: Path, serve: Callable[..., BinaryServer]) -> None:
+    """Without --no-gui, on Xvfb + openbox: the frozen watchers see the focused window and record it."""
+    x = start_x_server()
+    try:
+        x.run("xmessage", "-title", "Smoke test window", "hello")
+        wait_for(lambda: bool(x.output("xdotool", "search", "--name", "^Smoke test window$")), "the window")
+        x.xdotool("windowactivate", "--sync", x.output("xdotool", "search", "--name", "^Smoke test window$").split()[0])
+        wait_for(lambda: x.active_title() == "Smoke test window", "the window to be focused")
+        env = {**x.env, "QTWEBENGINE_CHROMIUM_FLAGS": "--no-sandbox"}
+        server = serve(one_file, "--verbose", env=env)
+        server.wait_ready()
+
+        def window_recorded() -> bool:
+            buckets = httpx.get(server.url + "/api/0/buckets/", timeout=10).json()
+            window = [b for b in buckets if b.startswith("aw-watcher-window_")]
+            if not window or not any(b.startswith("aw-watcher-afk_") for b in buckets):
+                return False
+            events = httpx.get(f"{server.url}/api/0/buckets/{window[0]}/events", timeout=10).json()
+            return any(e["data"].get("title") == "Smoke test window" for e in events)
+
+        wait_for(window_recorded, "the window watcher to record the window", timeout=60)
+        assert server.stop() == 0, server.log.read_text(errors="replace")
+    finally:
+        x.stop()
+
+
+def test_one_folder_serves(one_folder: Path, serve: Callable[..., BinaryServer]) -> None:
     server = serve(one_folder)
     assert server.wait_ready()["version"] == f"v{__version__} (single-process)"
     assert httpx.get(server.url + "/api/", timeout=10).status_code == 200
@@ -331,3 +362,38 @@ def test_deb_package(dist: Path, tmp_path: Path) -> None:
         capture_output=True, text=True, check=True, timeout=120,
     )  # fmt: skip
     assert version.stdout.strip() == f"activitywatch {__version__}"
+
+
+WEBENGINE_PROBE_SPEC = """
+import sys
+sys.path.insert(0, {bundle_dir!r})
+import bundle
+a = Analysis([{script!r}], hiddenimports=bundle.HIDDEN_IMPORTS, excludes=bundle.EXCLUDES)
+a.datas = bundle.prune(a.datas)
+a.binaries = bundle.prune(a.binaries)
+exe = EXE(PYZ(a.pure), a.scripts, [], exclude_binaries=True, name="webengine-probe", strip=True, upx=False)
+COLLECT(exe, a.binaries, a.datas, strip=True, upx=False, name="webengine-probe")
+"""
+
+
+def test_frozen_webengine_renders_a_page_offscreen(tmp_path: Path) -> None:
+    """A probe frozen with build.spec's Qt modules, excludes and pruning loads a page, runs its script, paints it."""
+    spec = tmp_path / "webengine-probe.spec"
+    spec.write_text(
+        WEBENGINE_PROBE_SPEC.format(
+            bundle_dir=str(ROOT / "packaging" / "pyinstaller"), script=str(ROOT / "tests" / "webengine_probe.py")
+        )
+    )
+    built = subprocess.run(
+        [sys.executable, "-m", "PyInstaller", "--noconfirm", "--log-level", "WARN", "--distpath",
+         str(tmp_path / "dist"), "--workpath", str(tmp_path / "work"), str(spec)],
+        cwd=tmp_path, capture_output=True, text=True, timeout=1100, check=False,
+    )  # fmt: skip
+    assert built.returncode == 0, built.stderr[-3000:]
+    env = {**cli_env(tmp_path), "QT_QPA_PLATFORM": "offscreen", "QTWEBENGINE_CHROMIUM_FLAGS": "--no-sandbox"}
+    result = subprocess.run(
+        [str(tmp_path / "dist" / "webengine-probe" / "webengine-probe")],
+        env=env, capture_output=True, text=True, timeout=120, check=False,
+    )  # fmt: skip
+    assert result.returncode == 0, result.stdout + result.stderr[-3000:]
+    assert "RESULT script=probe:42 colour=#123456" in result.stdout
