@@ -1,4 +1,4 @@
-"""Release smoke test: build the binary with build.spec, copy it alone elsewhere, run it headless.
+"""Release smoke test: build the binary with build.spec, copy it alone elsewhere, run it (headless and on Xvfb).
 
 The builds take minutes, so they are made once per session (one file, then one folder reusing the
 same PyInstaller work folder). A build made earlier in the same CI run can be reused by pointing
@@ -52,6 +52,7 @@ def dist(tmp_path_factory: pytest.TempPathFactory) -> Path:
     base = tmp_path_factory.mktemp("pyinstaller")
     pyinstaller(base / "dist", base / "work", "file")
     pyinstaller(base / "dist", base / "work", "folder")
+    shutil.rmtree(base / "work")  # PyInstaller's intermediate files: hundreds of MiB
     return base / "dist"
 
 
