@@ -7,7 +7,8 @@
 # and icons. What the build does not carry (the C library, OpenGL/EGL, libdrm, libxcb and Wayland, which
 # must match the system's drivers and display server, and fonts) is declared in Depends.
 # DEB_COMPRESSION (default zstd, which dpkg reads since Debian 12 and Ubuntu 21.10, the oldest systems the
-# binary runs on) is passed to dpkg-deb -Z; xz makes a slightly smaller package ten times slower.
+# binary runs on) is passed to dpkg-deb -Z. xz makes the package a quarter smaller (115 instead of 153 MiB)
+# but took 16 minutes instead of 11 seconds on a 2-core machine.
 set -euo pipefail
 
 here="$(cd "$(dirname "$0")" && pwd)"
