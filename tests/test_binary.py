@@ -21,7 +21,7 @@ import pytest
 from PyInstaller.archive.readers import CArchiveReader
 
 from activitywatch import __version__
-from tests.conftest import cli_env, free_port
+from tests.conftest import ServerProcess, cli_env, free_port
 from tests.xserver import start_x_server, wait_for
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -137,34 +137,19 @@ def serve(tmp_path: Path) -> Iterator[Callable[..., BinaryServer]]:
             server.proc.wait()
 
 
-def served_files() -> list[tuple[str, str, Path | None]]:
-    """(path, content type, the checkout's file it must equal) for what the binary must serve.
+def served_files() -> list[tuple[str, str]]:
+    """(path, content type) of what the binary must serve exactly as the app run from source does.
 
     The dashboard's cases exist when the checkout holds the dashboard (resources/webui/index.html).
     """
-    cases: list[tuple[str, str, Path | None]] = [
-        ("/api/", "text/html", None),
-        ("/api/static/swagger-ui-bundle.js", "javascript", None),
-        ("/api/openapi.json", "application/json", None),
+    cases = [
+        ("/api/", "text/html"),
+        ("/api/static/swagger-ui-bundle.js", "javascript"),
+        ("/api/openapi.json", "application/json"),
     ]
     if (RESOURCES / "webui" / "index.html").is_file():
-        cases += [
-            ("/", "text/html", RESOURCES / "webui" / "index.html"),
-            ("/vendor/plotly.min.js", "javascript", plotly_js_of_build()),
-        ]
+        cases += [("/", "text/html"), ("/vendor/plotly.min.js", "javascript")]
     return cases
-
-
-def plotly_js_of_build() -> Path:
-    """The plotly.min.js the build copies: the checkout's vendored one, else the installed plotly's."""
-    sys.path.insert(0, str(ROOT / "packaging" / "pyinstaller"))
-    try:
-        import bundle
-
-        vendored = RESOURCES / "vendor" / bundle.PLOTLY_JS
-        return vendored if vendored.is_file() else bundle.plotly_js_source()
-    finally:
-        sys.path.remove(str(ROOT / "packaging" / "pyinstaller"))
 
 
 def test_version(one_file: Path, one_folder: Path) -> None:
@@ -205,17 +190,16 @@ def test_one_file_serves_records_and_stops_cleanly(one_file: Path, serve: Callab
     assert again.stop() == 0
 
 
-@pytest.mark.parametrize(("path", "content_type", "same_as"), served_files(), ids=str)
-def test_one_file_serves(
-    one_file: Path, serve: Callable[..., BinaryServer], path: str, content_type: str, same_as: Path | None
+@pytest.mark.parametrize(("path", "content_type"), served_files())
+def test_one_file_serves_what_the_source_serves(
+    one_file: Path, serve: Callable[..., BinaryServer], server_process: ServerProcess, path: str, content_type: str
 ) -> None:
     server = serve(one_file)
     server.wait_ready()
     response = httpx.get(server.url + path, timeout=10)
     assert response.status_code == 200, response.text[:500]
     assert content_type in response.headers["content-type"]
-    if same_as is not None:
-        assert response.content == same_as.read_bytes()
+    assert response.content == httpx.get(server_process.url + path, timeout=10).content
     assert server.stop() == 0
 
 
