@@ -1,5 +1,6 @@
-# The two commands of the README: `make run` starts the app, `make test` runs every check.
-# Both create .venv in the checkout and install into it; `make test` also installs the Debian
+# The commands of the README: `make run` starts the app, `make test` runs every check, `make build`
+# makes the one-file binary dist/activitywatch (`make build-folder`: dist/activitywatch-folder/).
+# All create .venv in the checkout and install into it; `make test` also installs the Debian
 # packages the tests need (tests/debian-packages.txt) when they are missing.
 
 PYTHON ?= python3
@@ -8,7 +9,7 @@ BIN := $(VENV)/bin
 PIP_INSTALL := $(BIN)/python -m pip install --quiet --disable-pip-version-check --no-input
 CONSTRAINTS := packaging/constraints.txt
 
-.PHONY: run test lint bench clean
+.PHONY: run test lint bench build build-folder deb clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -17,16 +18,20 @@ $(VENV)/.app-installed: pyproject.toml $(CONSTRAINTS) | $(BIN)/python
 	$(PIP_INSTALL) -c $(CONSTRAINTS) -e .
 	touch $@
 
+$(VENV)/.build-installed: pyproject.toml $(CONSTRAINTS) | $(BIN)/python
+	$(PIP_INSTALL) -c $(CONSTRAINTS) -e '.[build]'
+	touch $@ $(VENV)/.app-installed
+
 $(VENV)/.test-installed: pyproject.toml $(CONSTRAINTS) | $(BIN)/python
 	$(PIP_INSTALL) -c $(CONSTRAINTS) -e '.[test]'
-	touch $@ $(VENV)/.app-installed
+	touch $@ $(VENV)/.app-installed $(VENV)/.build-installed
 
 run: $(VENV)/.app-installed
 	$(BIN)/activitywatch $(ARGS)
 
 lint: $(VENV)/.test-installed
-	$(BIN)/ruff check activitywatch tests bench
-	$(BIN)/ruff format --check activitywatch tests bench
+	$(BIN)/ruff check activitywatch tests bench packaging setup.py
+	$(BIN)/ruff format --check activitywatch tests bench packaging setup.py
 	$(BIN)/mypy
 	$(BIN)/lint-imports
 
@@ -38,5 +43,16 @@ test: $(VENV)/.test-installed
 bench: $(VENV)/.test-installed
 	$(BIN)/python -m bench $(ARGS)
 
+# PyInstaller's work files go to build/pyinstaller; the results to dist/.
+build: $(VENV)/.build-installed
+	$(BIN)/pyinstaller --noconfirm --log-level WARN --workpath build/pyinstaller build.spec
+
+build-folder: $(VENV)/.build-installed
+	ACTIVITYWATCH_BUNDLE=folder $(BIN)/pyinstaller --noconfirm --log-level WARN --workpath build/pyinstaller build.spec
+
+# A Debian package of the one-folder build (dpkg-deb): dist/activitywatch-sp_<version>_<arch>.deb
+deb: build-folder
+	packaging/linux/build-deb.sh dist/activitywatch-folder dist
+
 clean:
-	rm -rf $(VENV) .mypy_cache .ruff_cache .pytest_cache .hypothesis
+	rm -rf $(VENV) .mypy_cache .ruff_cache .pytest_cache .hypothesis build dist
