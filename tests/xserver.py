@@ -98,14 +98,19 @@ def start_x_server(wm: str = "openbox") -> XServer:
     server = XServer(f":{number}")
     server.procs.append(xvfb)
     try:
-        manager = server.run(wm)
-        wait_for(
-            lambda: (
-                manager.poll() is None and "window id" in server.output("xprop", "-root", "_NET_SUPPORTING_WM_CHECK")
-            ),
-            f"{wm} to start",
-            timeout=30,
-        )
+        for attempt in range(3):  # a window manager that exits at once (seen on a loaded machine) is started again
+            manager = server.run(wm)
+
+            def ready(manager: subprocess.Popen[bytes] = manager) -> bool:
+                return manager.poll() is not None or "window id" in server.output(
+                    "xprop", "-root", "_NET_SUPPORTING_WM_CHECK"
+                )
+
+            wait_for(ready, f"{wm} to start", timeout=30)
+            if manager.poll() is None:
+                return server
+            if attempt == 2:
+                raise AssertionError(f"{wm} exited with status {manager.returncode} three times on {server.display}")
     except BaseException:
         server.stop()
         raise
