@@ -15,7 +15,7 @@ from activitywatch.watchers.builtin import AfkWatcher, WindowWatcher
 from activitywatch.watchers.heartbeats import SECOND
 from activitywatch.watchers.host import WatcherSupervisor
 from activitywatch.watchers.window import ActiveWindow
-from tests.watcher_support import events_of
+from tests.watcher_support import IdleStandIn, events_of
 
 WAIT = 10_000
 
@@ -143,22 +143,11 @@ def test_started_while_paused_samples_nothing_until_resumed(
     qtbot.waitUntil(lambda: bool(events_of(store, "aw-watcher-window_h")), timeout=WAIT)
 
 
-class Idle:
-    def __init__(self) -> None:
-        self.value = (0.0, False)
-
-    def idle(self) -> tuple[float, bool]:
-        return self.value
-
-    def close(self) -> None:
-        pass
-
-
 def test_the_afk_watcher_records_a_pause_as_a_gap(
     qtbot: QtBot, store: Store, supervisors: list[WatcherSupervisor]
 ) -> None:
     now = [1_700_000_000 * SECOND]
-    probe = Idle()
+    probe = IdleStandIn()
     supervisor = WatcherSupervisor(
         "afk",
         lambda: AfkWatcher(

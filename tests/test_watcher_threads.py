@@ -16,7 +16,7 @@ from activitywatch.watchers.builtin import AfkWatcher, WindowWatcher
 from activitywatch.watchers.probes import ProbeUnavailable
 from activitywatch.watchers.window import ActiveWindow
 from activitywatch.watchers.worker import WatcherThread
-from tests.watcher_support import events_of, start
+from tests.watcher_support import IdleStandIn, events_of, start
 
 WAIT = 10_000  # ms: an upper bound for things that happen within a few polls
 
@@ -141,17 +141,6 @@ def test_write_trouble_is_reported_and_caught_up(
     assert len(events) == 1 and events[0].data == {"app": "editor", "title": "main.py"}
     first_sample = events[0].timestamp
     assert events[0].duration > 0 and first_sample < events[0].end  # the whole outage is in the event
-
-
-class IdleStandIn:
-    def __init__(self) -> None:
-        self.value = (0.0, False)
-
-    def idle(self) -> tuple[float, bool]:
-        return self.value
-
-    def close(self) -> None:
-        pass
 
 
 def test_afk_watcher_writes_the_reference_bucket(

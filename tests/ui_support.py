@@ -18,6 +18,7 @@ from activitywatch.qtsignals import emit
 from activitywatch.ui.dialogs import Dialogs
 from activitywatch.watchers.builtin import AfkWatcher, WindowWatcher
 from activitywatch.watchers.window import ActiveWindow
+from tests.watcher_support import IdleStandIn
 
 HOST = "uihost"
 
@@ -61,20 +62,12 @@ class WindowProbe:
         pass
 
 
-class IdleProbe:
-    def idle(self) -> tuple[float, bool]:
-        return (0.0, False)
-
-    def close(self) -> None:
-        pass
-
-
 class Probes:
     """The stand-in probes of one app's watchers (the X11 ones are tested on a real X server)."""
 
     def __init__(self) -> None:
         self.window = WindowProbe()
-        self.idle = IdleProbe()
+        self.idle = IdleStandIn()
 
     def factories(self, app: GuiApp) -> dict[str, Any]:
         def afk() -> AfkWatcher:

@@ -24,3 +24,16 @@ def start(threads: list[WatcherThread], watcher: Any) -> WatcherThread:
     threads.append(t)
     t.start()
     return t
+
+
+class IdleStandIn:
+    """An idle probe whose answer (seconds idle, screen locked) the test sets in `value`."""
+
+    def __init__(self) -> None:
+        self.value = (0.0, False)
+
+    def idle(self) -> tuple[float, bool]:
+        return self.value
+
+    def close(self) -> None:
+        pass
