@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from operator import itemgetter
+from typing import Any
 
 from activitywatch.core.models import Event
 
@@ -21,73 +22,71 @@ _by_time_and_duration = itemgetter(0, 1)
 def flood(events: Sequence[Event], pulsetime: float = 5) -> list[Event]:
     """Fill gaps of at most `pulsetime` seconds between neighbouring events, in time order.
 
-    Neighbours with equal data merge across the gap (into the longer one's place); different data
-    split the gap at its midpoint. Overlapping equal data merge; where different data still overlap
-    at the end, the later event wins, so no time is counted twice. Zero-length results are dropped.
+    As aw-server-rust does, an event with the same data as the one before it (touching, overlapping or
+    at most `pulsetime` later) is absorbed into it, and the merged event is compared with the next one,
+    so an absorbed event never comes back as a sliver. Different data split a gap, or an overlap shorter
+    than 0.1 s, at its midpoint; where different data still overlap, the later event wins, so no time
+    is counted twice. Zero-length results are dropped.
     """
     pulse = round(pulsetime * SECOND)
     ordered = sorted(events, key=_by_time_and_duration)
-    n = len(ordered)
-    starts = [e[0] for e in ordered]
-    durations = [e[1] for e in ordered]
-    datas = [e[2] for e in ordered]
-    for i in range(n - 1):
-        start1 = starts[i]
-        end1 = start1 + durations[i]
-        start2 = starts[i + 1]
-        gap = start2 - end1
-        if gap == 0:
-            continue
-        end2 = start2 + durations[i + 1]
-        same = datas[i] is datas[i + 1] or datas[i] == datas[i + 1]
-        if gap < 0 and same:
-            start = min(start1, start2)
-            end = max(end1, end2)
-            starts[i], durations[i] = start, end - start
-            starts[i + 1], durations[i + 1] = end, 0
-        elif -NEGATIVE_GAP_TRIM < gap <= pulse:
-            if same:
-                if durations[i] >= durations[i + 1]:
-                    durations[i] = end2 - start1
-                    starts[i + 1], durations[i + 1] = end2, 0
-                else:
-                    starts[i + 1], durations[i + 1] = start1, end2 - start1
-                    durations[i] = 0
-            else:
-                midpoint = end1 + gap // 2
-                durations[i] = midpoint - start1
-                starts[i + 1], durations[i + 1] = midpoint, end2 - midpoint
-    # Normalize: pairwise filling may leave overlaps; equal data merge, otherwise the later event wins.
-    kept: list[int] = []
-    for i in range(n):
-        if durations[i] <= 0:
-            continue
-        while kept:
-            last = kept[-1]
-            last_end = starts[last] + durations[last]
-            if last_end <= starts[i]:
-                kept.append(i)
+    # The output so far as parallel lists: start, end, data and the index of the event it came from.
+    starts: list[int] = []
+    ends: list[int] = []
+    datas: list[Any] = []
+    origins: list[int] = []
+
+    def emit(start: int, end: int, data: Any, origin: int) -> None:
+        if end <= start:
+            return
+        while starts:
+            last_end = ends[-1]
+            if last_end < start:
                 break
-            if datas[last] is datas[i] or datas[last] == datas[i]:
-                durations[last] = max(last_end, starts[i] + durations[i]) - starts[last]
+            last_data = datas[-1]
+            if last_data is data or last_data == data:
+                if end > last_end:
+                    ends[-1] = end
+                return
+            if last_end == start:
                 break
-            durations[last] = starts[i] - starts[last]
-            if durations[last] <= 0:
-                kept.pop()
+            ends[-1] = start  # different data overlap: the later event wins
+            if start > starts[-1]:
+                break
+            del starts[-1], ends[-1], datas[-1], origins[-1]
+        starts.append(start)
+        ends.append(end)
+        datas.append(data)
+        origins.append(origin)
+
+    if ordered:
+        first = ordered[0]
+        cur_start, cur_end, cur_data, cur_origin = first[0], first[0] + first[1], first[2], 0
+        for i in range(1, len(ordered)):
+            event = ordered[i]
+            start = event[0]
+            end = start + event[1]
+            data = event[2]
+            gap = start - cur_end
+            if gap <= pulse and (data is cur_data or data == cur_data):
+                cur_end = max(cur_end, end)
                 continue
-            kept.append(i)
-            break
-        else:
-            kept.append(i)
+            if gap and -NEGATIVE_GAP_TRIM < gap <= pulse:
+                cur_end += gap // 2
+                start = cur_end
+            emit(cur_start, cur_end, cur_data, cur_origin)
+            cur_start, cur_end, cur_data, cur_origin = start, end, data, i
+        emit(cur_start, cur_end, cur_data, cur_origin)
+
     new = tuple.__new__
     out: list[Event] = []
     append = out.append
-    for i in kept:
-        event = ordered[i]
-        if starts[i] == event[0] and durations[i] == event[1]:
+    for start, end, data, origin in zip(starts, ends, datas, origins, strict=True):
+        event = ordered[origin]
+        if start == event[0] and end - start == event[1]:
             append(event)
         else:
-            append(new(Event, (starts[i], durations[i], datas[i], event[3])))
+            append(new(Event, (start, end - start, data, event[3])))
     return out
 
 
