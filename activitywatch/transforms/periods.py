@@ -74,7 +74,14 @@ def flood(events: Sequence[Event], pulsetime: float = 5) -> list[Event]:
             if gap and -NEGATIVE_GAP_TRIM < gap <= pulse:
                 cur_end += gap // 2
                 start = cur_end
-            emit(cur_start, cur_end, cur_data, cur_origin)
+            if cur_end > cur_start and (not ends or ends[-1] < cur_start):
+                # The common case, inlined: a non-empty event after the last one with a gap.
+                starts.append(cur_start)
+                ends.append(cur_end)
+                datas.append(cur_data)
+                origins.append(cur_origin)
+            else:
+                emit(cur_start, cur_end, cur_data, cur_origin)
             cur_start, cur_end, cur_data, cur_origin = start, end, data, i
         emit(cur_start, cur_end, cur_data, cur_origin)
 
@@ -108,6 +115,17 @@ def filter_period_intersect(events: Sequence[Event], filter_events: Sequence[Eve
         start = event[0]
         end = start + event[1]
         f_start, f_end = theirs[j]
+        # The common case, in a tight loop: events wholly inside the filter event are kept as they are.
+        while f_start <= start and end <= f_end and start < end:
+            append(event)
+            i += 1
+            if i == n:
+                break
+            event = ours[i]
+            start = event[0]
+            end = start + event[1]
+        if i == n:
+            break
         if (start < f_end and f_start < end) or start == f_start:
             if f_start <= start and end <= f_end:
                 if end > start:
