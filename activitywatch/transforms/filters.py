@@ -26,7 +26,7 @@ def _wanted(events: Sequence[Event], key: str, values: Iterable[Any], keep: bool
     missing = object()
     # Events share data objects (one per distinct value in a bucket): decide once per data object.
     verdicts: dict[int, bool] = {}
-    out = []
+    out: list[Event] = []
     append = out.append
     for event in events:
         data = event[2]
