@@ -100,7 +100,7 @@ def test_random_writes_and_reads_agree_with_the_store(
             elif op == "replace" and (last := store.get_events("b", limit=1)):
                 store.insert_events("b", [last[0].replace(timestamp=start, duration=length * minute)])
             elif op == "forget":
-                store.forget(start, start + length * minute)
+                store.forget(start, start + (length + 1) * minute)
             else:
                 span: list[tuple[str, int, int]] = [("b", start, start + length * minute)]
                 same_reads(cache, store, span)

@@ -17,6 +17,8 @@ from array import array
 from bisect import bisect_left, bisect_right
 from collections import OrderedDict
 from collections.abc import Sequence
+from itertools import repeat
+from operator import sub
 from typing import Any, Protocol
 
 from activitywatch.core.allocation import collector_paused
@@ -84,20 +86,37 @@ class _Columns:
     def events(self, start: int, end: int) -> list[Event]:
         """Events overlapping [start, end], clipped to it, newest first (as Store.get_events)."""
         starts, ends, ids, refs, datas = self.starts, self.ends, self.ids, self.refs, self.datas
-        first = bisect_left(starts, start - self.longest)
+        first = bisect_left(starts, start - self.longest)  # may overlap `start`: clipped one by one
+        inner = bisect_left(starts, start)  # from here on, whole events...
+        inner_end = max(inner, bisect_right(starts, end - self.longest))  # ...up to here (they end by `end`)
         last = bisect_right(starts, end)
         out: list[Event] = []
         append = out.append
         new = tuple.__new__
         with collector_paused():
-            for i in range(last - 1, first - 1, -1):
+            for i in range(last - 1, inner_end - 1, -1):
+                e = ends[i]
+                s = starts[i]
+                e = end if e > end else e
+                append(new(Event, (s, e - s, datas[refs[i]], ids[i])))
+            if inner_end > inner:
+                # The bulk, built in C: events wholly inside the range, newest first.
+                cut = slice(inner_end - 1, inner - 1 if inner else None, -1)
+                whole_starts = starts[cut]
+                durations = map(sub, ends[cut], whole_starts)
+                out.extend(
+                    map(
+                        new,
+                        repeat(Event),
+                        zip(whole_starts, durations, map(datas.__getitem__, refs[cut]), ids[cut], strict=True),
+                    )
+                )
+            for i in range(inner - 1, first - 1, -1):
                 e = ends[i]
                 if e < start:
                     continue
-                s = starts[i]
-                s = max(s, start)
-                e = min(e, end)
-                append(new(Event, (s, e - s, datas[refs[i]], ids[i])))
+                e = end if e > end else e  # not min(): a call per event costs a third more
+                append(new(Event, (start, e - start, datas[refs[i]], ids[i])))
         return out
 
 

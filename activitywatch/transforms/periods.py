@@ -69,7 +69,7 @@ def flood(events: Sequence[Event], pulsetime: float = 5) -> list[Event]:
             data = event[2]
             gap = start - cur_end
             if gap <= pulse and (data is cur_data or data == cur_data):
-                cur_end = max(cur_end, end)
+                cur_end = end if end > cur_end else cur_end
                 continue
             if gap and -NEGATIVE_GAP_TRIM < gap <= pulse:
                 cur_end += gap // 2
