@@ -31,6 +31,7 @@ from hypothesis import strategies as st
 from activitywatch import transforms as t
 from activitywatch.core.errors import InvalidInput
 from activitywatch.core.models import Event
+from activitywatch.transforms import periods
 from activitywatch.transforms.regexes import Deadline, RegexTimeout
 
 S = 1_000_000_000
@@ -292,6 +293,19 @@ def test_filter_period_intersect_cases() -> None:
     # zero-length pieces are dropped (aw-core keeps them)
     assert t.filter_period_intersect([ev(10, 0)], [ev(0, 10)]) == []
     assert t.filter_period_intersect([ev(0, 10)], [ev(10, 5)]) == []
+
+
+@given(sorted_disjoint(), sorted_disjoint(short_datas), st.booleans())
+@settings(max_examples=300, deadline=None)
+def test_filter_period_intersect_fast_path_matches_the_general_walk(
+    events: list[Event], filters: list[Event], touching: bool
+) -> None:
+    """Inputs that overlap nowhere take the bisection path; it answers exactly as the general walk."""
+    if touching:  # filters that touch (afk periods tile the day) stay disjoint
+        filters = [f.replace(duration=g.timestamp - f.timestamp) for f, g in pairwise(filters)] + filters[-1:]
+    theirs_spans = sorted((f.timestamp, f.end) for f in filters)
+    general = periods._intersect_general(sorted(events, key=lambda e: e.timestamp), theirs_spans)
+    assert t.filter_period_intersect(events, filters) == general
 
 
 @given(event_lists(), event_lists(short_datas))

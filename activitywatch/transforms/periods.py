@@ -6,8 +6,9 @@ events at the end; inputs are never changed. Times are integer nanoseconds.
 
 from __future__ import annotations
 
+from bisect import bisect_left, bisect_right
 from collections.abc import Sequence
-from operator import itemgetter
+from operator import add, itemgetter, le, lt
 from typing import Any
 
 from activitywatch.core.models import Event
@@ -17,6 +18,7 @@ NEGATIVE_GAP_TRIM = 100_000_000  # overlaps shorter than 0.1 s between different
 
 _by_time = itemgetter(0)
 _by_time_and_duration = itemgetter(0, 1)
+_duration = itemgetter(1)
 
 
 def flood(events: Sequence[Event], pulsetime: float = 5) -> list[Event]:
@@ -104,7 +106,52 @@ def filter_period_intersect(events: Sequence[Event], filter_events: Sequence[Eve
     zero length are dropped, as aw-server-rust does.
     """
     ours = sorted(events, key=_by_time)
-    theirs = sorted(((f.timestamp, f.timestamp + f.duration) for f in filter_events), key=_by_time)
+    theirs = sorted(((f[0], f[0] + f[1]) for f in filter_events), key=_by_time)
+    starts = list(map(_by_time, ours))
+    ends = list(map(add, starts, map(_duration, ours)))
+    if _disjoint(starts, ends) and _disjoint([f[0] for f in theirs], [f[1] for f in theirs]):
+        return _intersect_disjoint(ours, starts, ends, theirs)
+    return _intersect_general(ours, theirs)
+
+
+def _disjoint(starts: list[int], ends: list[int]) -> bool:
+    """Whether spans in start order are each non-empty and end before (or as) the next one starts."""
+    return all(map(lt, starts, ends)) and all(map(le, ends, starts[1:]))
+
+
+def _intersect_disjoint(
+    ours: list[Event], starts: list[int], ends: list[int], theirs: list[tuple[int, int]]
+) -> list[Event]:
+    """filter_period_intersect when neither side overlaps itself (what watchers and flood give): per
+    filter event, the events it covers are found by bisection and copied whole, the two ends clipped."""
+    out: list[Event] = []
+    append = out.append
+    new = tuple.__new__
+    for f_start, f_end in theirs:
+        first = bisect_right(ends, f_start)
+        last = bisect_left(starts, f_end)
+        if first >= last:
+            continue
+        event = ours[first]
+        if event[0] < f_start or ends[first] > f_end:
+            piece_end = min(ends[first], f_end)
+            start = max(event[0], f_start)
+            append(new(Event, (start, piece_end - start, event[2], event[3])))
+        else:
+            append(event)
+        if last - first > 2:
+            out.extend(ours[first + 1 : last - 1])
+        if last - first > 1:
+            event = ours[last - 1]
+            if ends[last - 1] > f_end:
+                append(new(Event, (event[0], f_end - event[0], event[2], event[3])))
+            else:
+                append(event)
+    return out
+
+
+def _intersect_general(ours: list[Event], theirs: list[tuple[int, int]]) -> list[Event]:
+    """filter_period_intersect for any input: both sides walked in time order."""
     out: list[Event] = []
     append = out.append
     new = tuple.__new__
