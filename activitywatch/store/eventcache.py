@@ -2,7 +2,7 @@
 
 A query the server has not seen before (a new dashboard view, another period) reads whole buckets; SQLite
 and JSON decoding are most of its time. This cache keeps, per bucket, every event from some time on as
-four arrays (start, end, id, index of the shared data object), about 28 bytes an event, and answers range
+four arrays (start, end, id, index of the shared data object), about 32 bytes an event, and answers range
 reads with a bisection. Before each read it asks the store what changed since it last looked: events
 inserted or extended after its sequence number are read again from their start on; anything the change
 sequence cannot show (deletes, moves, buckets changed: a new generation), or too many changes, drops
@@ -25,7 +25,7 @@ from activitywatch.core.allocation import collector_paused
 from activitywatch.core.models import Event
 from activitywatch.store.rows import load_json
 
-MAX_EVENTS = 1_000_000  # about 28 MB of columns plus the distinct data objects
+MAX_EVENTS = 1_000_000  # about 32 MB of columns plus the distinct data objects
 
 
 class EventSource(Protocol):
