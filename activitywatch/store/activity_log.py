@@ -113,10 +113,14 @@ def _buckets(conn: apsw.Connection) -> list[_Bucket]:
     return [_Bucket(*row) for row in fetch(conn, SQL_LOG_BUCKETS)]
 
 
-def _row(bucket: _Bucket, found: Sequence[Any]) -> LogRow:
-    """A row from (id, starttime, endtime, data, seq)."""
-    event_id, start, end, data, seq = found[:5]
-    return LogRow(seq, bucket.id, bucket.hostname, Event(start, end - start, load_json(data), event_id))
+def _row(bucket: _Bucket, found: Sequence[Any], datas: dict[str, Any]) -> LogRow:
+    """A row from (id, starttime, endtime, data, seq); equal data texts share one object (`datas`), so
+    whatever is worked out per data object (the category) is worked out once."""
+    event_id, start, end, text, seq = found[:5]
+    data = datas.get(text)
+    if data is None:
+        data = datas[text] = load_json(text)
+    return LogRow(seq, bucket.id, bucket.hostname, Event(start, end - start, data, event_id))
 
 
 def _by_time(
@@ -127,7 +131,10 @@ def _by_time(
     t, after_id = at.after
     params = {"t": t, "id": after_id, "end": FAR if at.end is None else at.end, "snap": at.seq}
     params |= {"mind": where.shortest, "maxd": where.longest, "limit": limit}
-    runs = [[_row(b, found) for found in fetch(conn, SQL_LOG_BY_TIME, {**params, "key": b.key})] for b in windows]
+    datas: dict[str, Any] = {}
+    runs = [
+        [_row(b, found, datas) for found in fetch(conn, SQL_LOG_BY_TIME, {**params, "key": b.key})] for b in windows
+    ]
     merged = heapq.merge(*runs, key=lambda r: (r.event.timestamp, r.event.id or 0))
     return [row for _, row in zip(range(limit), merged, strict=False)]
 
@@ -136,6 +143,7 @@ def _by_seq(
     conn: apsw.Connection, windows: Sequence[_Bucket], at: LogPosition, where: LogFilter, limit: int
 ) -> list[LogRow]:
     """Up to `limit` rows changed after `at.seq`, in change order."""
+    datas: dict[str, Any] = {}
     by_key = {b.key: b for b in windows}
     params = {
         "after": at.seq,
@@ -145,7 +153,7 @@ def _by_seq(
         "maxd": where.longest,
         "limit": limit,
     }
-    return [_row(by_key[found[5]], found) for found in fetch(conn, SQL_LOG_BY_SEQ, params)]
+    return [_row(by_key[found[5]], found, datas) for found in fetch(conn, SQL_LOG_BY_SEQ, params)]
 
 
 def _overlaps(
