@@ -24,8 +24,6 @@ def open_source(path: Path, settings_file: Path | None = None) -> Source:
             head = f.read(SNIFF_BYTES)
     except IsADirectoryError:
         raise SourceError(f"{path} is a folder; give the database or export file in it.") from None
-    except FileNotFoundError:
-        raise SourceError(f"{path} does not exist.") from None
     except OSError as exc:
         raise SourceError(f"Cannot read {path}: {exc.strerror}.") from None
     if head.startswith(SQLITE_HEADER):
