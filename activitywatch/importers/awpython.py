@@ -19,15 +19,22 @@ from activitywatch.core.errors import InvalidInput
 from activitywatch.core.models import Event
 from activitywatch.core.timestamps import MAX_NS, NS_PER_SECOND, parse_timestamp
 from activitywatch.core.wire import bucket_from_wire, check_setting_key, check_value
-from activitywatch.importers.source import Batcher, Batches, BucketSummary, parse_data
+from activitywatch.importers.source import Batcher, Batches, BucketSummary, blobs, parse_data, text
 from activitywatch.importers.sqlitefile import DatabaseSource, ReadOnlyDatabase, reading
 
 log = logging.getLogger(__name__)
 
 BUCKET_COLUMNS = {"key", "id", "type", "client", "hostname", "created"}
 EVENT_COLUMNS = {"bucket_id", "timestamp", "duration", "datastr"}
-SQL_SPANS = "SELECT bucket_id, count(*), min(timestamp), max(timestamp) FROM eventmodel GROUP BY bucket_id"
-SQL_EVENTS = "SELECT timestamp, duration, CAST(datastr AS BLOB) FROM eventmodel WHERE bucket_id = ? ORDER BY timestamp"
+SQL_SPANS = (
+    "SELECT bucket_id, count(*), CAST(min(timestamp) AS BLOB), CAST(max(timestamp) AS BLOB)"
+    " FROM eventmodel GROUP BY bucket_id"
+)
+# Text columns are read as bytes (decoded here: a bad byte must not stop the import).
+SQL_EVENTS = (
+    "SELECT CAST(timestamp AS BLOB), iif(typeof(duration) IN ('integer', 'real'), duration, CAST(duration AS BLOB)),"
+    " CAST(datastr AS BLOB) FROM eventmodel WHERE bucket_id = ? ORDER BY timestamp"
+)
 
 
 def matches(tables: dict[str, set[str]]) -> bool:
@@ -36,6 +43,8 @@ def matches(tables: dict[str, set[str]]) -> bool:
 
 
 def _time(value: object) -> int | None:
+    if isinstance(value, bytes):
+        value = text(value)
     try:
         return parse_timestamp(value)
     except InvalidInput:
@@ -43,6 +52,8 @@ def _time(value: object) -> int | None:
 
 
 def _duration(value: object) -> int | None:
+    if isinstance(value, bytes):
+        value = text(value)
     if isinstance(value, str):
         try:
             value = float(value)
@@ -79,16 +90,17 @@ class AwServerPythonSource(DatabaseSource):
     def __init__(self, db: ReadOnlyDatabase, tables: dict[str, set[str]], settings_file: Path | None) -> None:
         path = db.path
         with reading(path):
-            data_column = "datastr" if "datastr" in tables["bucketmodel"] else "NULL"
-            name_column = "name" if "name" in tables["bucketmodel"] else "NULL"
+            data_column = "CAST(datastr AS BLOB)" if "datastr" in tables["bucketmodel"] else "NULL"
+            name_column = "CAST(name AS BLOB)" if "name" in tables["bucketmodel"] else "NULL"
             rows: list[tuple[Any, ...]] = db.conn.execute(
-                f"SELECT key, id, {name_column}, type, client, hostname, created, {data_column}"
-                " FROM bucketmodel ORDER BY id"
+                f"SELECT key, {blobs('id')}, {name_column}, {blobs('type', 'client', 'hostname', 'created')},"
+                f" {data_column} FROM bucketmodel"
             ).fetchall()
             spans = {r[0]: r[1:] for r in db.conn.execute(SQL_SPANS)}
         super().__init__(db, "an aw-server (python) database")
         now = time.time_ns()
-        for key, bucket_id, name, type_, client, hostname, created, data in rows:
+        for key, *texts, data in rows:
+            bucket_id, name, type_, client, hostname, created = map(text, texts)
             raw: dict[str, Any] = {"type": type_, "client": client, "hostname": hostname, "created": created}
             if isinstance(name, str):
                 raw["name"] = name

@@ -19,16 +19,21 @@ from activitywatch.core.errors import InvalidInput
 from activitywatch.core.models import Event
 from activitywatch.core.timestamps import MAX_NS
 from activitywatch.core.wire import bucket_from_wire, check_setting_key, check_value
-from activitywatch.importers.source import Batcher, Batches, BucketSummary, SourceError, parse_data
+from activitywatch.importers.source import Batcher, Batches, BucketSummary, SourceError, blobs, parse_data, text
 from activitywatch.importers.sqlitefile import DatabaseSource, ReadOnlyDatabase, reading
 
 log = logging.getLogger(__name__)
 
 BUCKET_COLUMNS = {"id", "name", "type", "client", "hostname", "created"}
 EVENT_COLUMNS = {"bucketrow", "starttime", "endtime", "data"}
-SQL_SPANS = "SELECT bucketrow, count(*), min(starttime), max(endtime) FROM events GROUP BY bucketrow"
-SQL_EVENTS = "SELECT starttime, endtime, CAST(data AS BLOB) FROM events WHERE bucketrow = ? ORDER BY starttime"
-SQL_SETTINGS = "SELECT substr(key, 10), CAST(value AS BLOB) FROM key_value WHERE key LIKE 'settings.%'"
+SQL_SPANS = "SELECT bucketrow, count(*), min(starttime), CAST(max(endtime) AS BLOB) FROM events GROUP BY bucketrow"
+# Text columns are read as bytes (decoded here: a bad byte must not stop the import); a time that is not
+# an integer is read as NULL and the row left out.
+SQL_EVENTS = (
+    "SELECT iif(typeof(starttime) = 'integer', starttime, NULL), iif(typeof(endtime) = 'integer', endtime, NULL),"
+    " CAST(data AS BLOB) FROM events WHERE bucketrow = ? ORDER BY starttime"
+)
+SQL_SETTINGS = "SELECT CAST(substr(key, 10) AS BLOB), CAST(value AS BLOB) FROM key_value WHERE key LIKE 'settings.%'"
 
 
 def matches(tables: dict[str, set[str]]) -> bool:
@@ -44,7 +49,8 @@ def read_settings(db: ReadOnlyDatabase, tables: dict[str, set[str]]) -> dict[str
     with reading(db.path):
         for key, raw in db.conn.execute(SQL_SETTINGS):
             try:
-                settings[check_setting_key(key)] = check_value(orjson.loads(raw), f"setting '{key}'")
+                name = text(key)
+                settings[check_setting_key(name)] = check_value(orjson.loads(raw), f"setting '{name}'")
             except (InvalidInput, orjson.JSONDecodeError, TypeError) as exc:
                 log.warning("Skipping the setting %r of %s: %s", key, db.path, exc)
     return settings
@@ -57,14 +63,15 @@ class AwServerRustSource(DatabaseSource):
         path = db.path
         with reading(path):
             version: Any = db.conn.execute("PRAGMA user_version").fetchall()[0][0]
-            data_column = "data" if "data" in tables["buckets"] else "NULL"
+            data_column = "CAST(data AS BLOB)" if "data" in tables["buckets"] else "NULL"
             rows: list[tuple[Any, ...]] = db.conn.execute(
-                f"SELECT id, name, type, client, hostname, created, {data_column} FROM buckets ORDER BY id"
+                f"SELECT id, {blobs('name', 'type', 'client', 'hostname', 'created')}, {data_column} FROM buckets"
             ).fetchall()
             spans = {r[0]: r[1:] for r in db.conn.execute(SQL_SPANS)}
         super().__init__(db, f"an aw-server-rust database (schema {int(version)})")
         now = time.time_ns()
-        for key, name, type_, client, hostname, created, data in rows:
+        for key, *texts, data in rows:
+            name, type_, client, hostname, created = map(text, texts)
             raw = {"type": type_, "client": client, "hostname": hostname, "created": created}
             parsed = parse_data(data) if data is not None else {}
             if parsed is not None:  # schema 2's data column may hold anything: then the bucket has none
@@ -75,8 +82,8 @@ class AwServerRustSource(DatabaseSource):
                 self.unreadable_buckets.append(exc.message)
                 continue
             count, start, end = spans.get(key, (0, None, None))
-            ok = isinstance(start, int) and isinstance(end, int)
-            self.add(BucketSummary(bucket, count, start if ok else None, end if ok else None), key)
+            last = int(end) if isinstance(end, bytes) and end.isdigit() else None  # CAST(int AS BLOB): its digits
+            self.add(BucketSummary(bucket, count, start if isinstance(start, int) else None, last), key)
         self.settings = read_settings(db, tables)
 
     def events(self, bucket_id: str, key: int) -> Batches:

@@ -74,6 +74,16 @@ class Source:
         self.close()
 
 
+def text(value: Any) -> Any:
+    """A text column read as bytes, decoded (bad UTF-8 becomes U+FFFD); other values as they are."""
+    return value.decode("utf-8", "replace") if isinstance(value, bytes) else value
+
+
+def blobs(*columns: str) -> str:
+    """SQL selecting text columns as bytes (apsw cannot hand out text that is not UTF-8)."""
+    return ", ".join(f"CAST({c} AS BLOB)" for c in columns)
+
+
 def parse_data(raw: object) -> dict[str, Any] | None:
     """Event data from a column: a JSON object (text with bad UTF-8 gets U+FFFD), or None when unusable."""
     if isinstance(raw, str):
