@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 import hashlib
+import json
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 import apsw
+import httpx
 import pytest
 
 from activitywatch.core.errors import InvalidInput
@@ -16,7 +18,7 @@ from activitywatch.importers import SourceError, open_source
 from activitywatch.importers.awrust import open_aw_server_rust
 from activitywatch.store import ImportReport, Store
 from bench.awdb import add_bucket, add_events, create_rust_db, set_settings, synthetic_events
-from tests.conftest import snapshot
+from tests.conftest import LiveServer, snapshot
 
 T0 = 1_700_000_000 * 10**9
 SEC = 10**9
@@ -304,3 +306,47 @@ def test_a_database_locked_by_a_writer_rollback_journal(tmp_path: Path, store: S
         conn.execute("ROLLBACK")
         conn.close()
     assert report.events_imported == 50 and store.count_events("b") == 50
+
+
+# --------------------------------------------------------------------------- the dashboard's upload
+
+
+def test_the_import_endpoint_takes_databases(tmp_path: Path, http: httpx.Client, live_server: LiveServer) -> None:
+    make_db(tmp_path / "sqlite.db", 5)
+    export = {
+        "buckets": {
+            "e": {"type": "t", "client": "c", "hostname": "h", "events": [{"timestamp": "2024-01-01T00:00:00Z"}]}
+        }
+    }
+    files = [
+        ("file", ("sqlite.db", (tmp_path / "sqlite.db").read_bytes(), "application/octet-stream")),
+        ("other", ("export.json", json.dumps(export).encode(), "application/json")),
+    ]
+    reply = http.post("/api/0/import", files=files)
+    assert reply.status_code == 200, reply.text
+    body = reply.json()
+    assert sorted(body["buckets_created"]) == ["aw-watcher-afk_laptop", "aw-watcher-window_laptop", "e"]
+    assert body["events_imported"] == 7 and body["events_filtered"] == 1
+    assert live_server.store.get_setting("startOfWeek") == "Monday"
+    again = http.post("/api/0/import", files=files).json()
+    assert again["events_imported"] == 0 and again["events_skipped"] == 7
+
+
+def test_a_damaged_uploaded_database_is_a_422_and_stores_nothing(
+    tmp_path: Path, http: httpx.Client, live_server: LiveServer
+) -> None:
+    make_db(tmp_path / "sqlite.db", 5, events=20_000)
+    content = (tmp_path / "sqlite.db").read_bytes()
+    before = snapshot(live_server.store)
+    for broken in (content[: len(content) // 2], content[:4096] + b"\x00" * 4096):
+        reply = http.post("/api/0/import", files={"file": ("sqlite.db", broken)})
+        assert reply.status_code == 422, reply.text
+        assert reply.json()["message"].startswith("Uploaded field 'file' ")
+        assert "/tmp" not in reply.json()["message"]
+    foreign = tmp_path / "foreign.db"
+    conn = apsw.Connection(str(foreign))
+    conn.execute("CREATE TABLE notes (body TEXT)")
+    conn.close()
+    reply = http.post("/api/0/import", files={"file": ("notes.db", foreign.read_bytes())})
+    assert reply.status_code == 422 and "not one of ActivityWatch's" in reply.json()["message"]
+    assert snapshot(live_server.store) == before
