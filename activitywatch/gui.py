@@ -25,6 +25,7 @@ from activitywatch.app import VERSION, build_server, open_store, start_logging, 
 from activitywatch.assets import resource
 from activitywatch.config import Settings, default_config_file, default_data_dir
 from activitywatch.core.errors import AwError, NotFound
+from activitywatch.gui_import import TrackerImports
 from activitywatch.server.runner import ApiServer
 from activitywatch.store import Store
 from activitywatch.ui.autostart import autostart_for, launch_command
@@ -51,7 +52,7 @@ def day_start(now: datetime, setting: object) -> datetime:
     return start if start <= now else start - timedelta(days=1)
 
 
-class DesktopTracker:
+class DesktopTracker(TrackerImports):
     """The UI's view of the tracker (ui.backend.Tracker), over the store and the watchers."""
 
     def __init__(

@@ -21,6 +21,7 @@ from activitywatch.ui.backend import AppInfo, Tracker
 from activitywatch.ui.dialogs import TITLE, Dialogs
 from activitywatch.ui.export import ExportJob
 from activitywatch.ui.icons import state_icon
+from activitywatch.ui.importing import Importer
 from activitywatch.ui.pause import SECOND, PauseTimer, describe_left
 from activitywatch.ui.state import UiState
 from activitywatch.ui.window import DashboardWindow
@@ -65,6 +66,7 @@ class Desktop(QObject):
         self.pause = PauseTimer(tracker, state, clock)
         self.pause.changed.connect(self.refresh)
         self.exports: list[ExportJob] = []
+        self.importer = Importer(tracker, self.dialogs, self.notify, clock)
         self.notifications: list[tuple[str, str]] = []
         self.window: DashboardWindow | None = None
         available = QSystemTrayIcon.isSystemTrayAvailable() if tray_available is None else tray_available
@@ -110,6 +112,7 @@ class Desktop(QObject):
         for job in self.exports:
             if not job.wait(timeout):
                 log.error("An export to %s did not finish within %g s", job.target, timeout)
+        self.importer.wait(timeout)
         if self.tray is not None:
             self.tray.hide()
         if self.window is not None:
