@@ -237,6 +237,10 @@ def main(argv: Sequence[str] | None = None) -> int:
         return _import(args, settings)
     except (ConfigError, AwError) as exc:
         print(f"Error: {exc}", file=sys.stderr)
+        if isinstance(exc, ConfigError) and args.command is None and not args.no_gui and missing_display() is None:
+            from activitywatch.gui import show_start_error  # noqa: PLC0415 - Qt widgets only for the desktop app
+
+            show_start_error(str(exc))  # started from a menu or at login, nobody reads stderr
         return EXIT_ERROR
     except KeyboardInterrupt:
         return 130

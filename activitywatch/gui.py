@@ -330,6 +330,15 @@ class GuiApp:
             self.instance = None
 
 
+def show_start_error(message: str, dialogs: Dialogs | None = None) -> None:
+    """A problem found before the app could start (a bad config file): the sentence in a dialog."""
+    from PySide6.QtWidgets import QApplication  # noqa: PLC0415 - Qt widgets only for the desktop app
+
+    qt = QApplication.instance() or QApplication([sys.argv[0]])
+    assert qt is not None
+    (dialogs or Dialogs()).error(message)
+
+
 def run_gui(settings: Settings) -> int:
     """The desktop app until Quit, SIGTERM or SIGINT; the exit status."""
     allow_webengine_as_root()
