@@ -247,7 +247,7 @@ class Desktop(QObject):
         job.start()
         return job
 
-    def _on_export_done(self, job: ExportJob, error: str, buckets: int) -> None:
+    def _on_export_done(self, job: ExportJob, error: str, buckets: object) -> None:
         if job in self.exports:
             self.exports.remove(job)
         job.dialog.deleteLater()

@@ -1,26 +1,23 @@
 """Importing in the background: ActivityWatch's databases or a chosen file, with a progress window.
 
 The offer at first start, Import ▸ From ActivityWatch… and Import ▸ From a file… all end in an
-`ImportJob`: the tracker imports on a worker thread while a progress dialog shows how far it got; the
-result comes back as a signal on the main thread and is told to the user.
+`ImportJob` (a background job with a progress dialog, ui/jobs.py); its result is told to the user.
 """
 
 from __future__ import annotations
 
 import logging
-import threading
 import time
 from collections.abc import Callable, Sequence
 from datetime import datetime
 from functools import partial
 from pathlib import Path
 
-from PySide6.QtCore import QObject, Qt, Signal
-from PySide6.QtWidgets import QProgressDialog
+from PySide6.QtCore import QObject
 
-from activitywatch.qtsignals import emit
-from activitywatch.ui.backend import FoundData, Tracker
+from activitywatch.ui.backend import FoundData, Progress, Tracker
 from activitywatch.ui.dialogs import Dialogs
+from activitywatch.ui.jobs import BackgroundJob
 
 log = logging.getLogger(__name__)
 
@@ -55,57 +52,23 @@ def offer_text(found: Sequence[FoundData], now: int) -> str:
     return f"Found ActivityWatch data {span + ' ' if span else ''}({count_text(events)}). Import it?"
 
 
-class ImportJob(QObject):
+class ImportJob(BackgroundJob):
     """One import; `done(error, summary)` with error "" on success."""
 
-    progressed = Signal(int, int)
-    done = Signal(str, str)
-
     def __init__(self, tracker: Tracker, paths: Sequence[Path]) -> None:
-        super().__init__()
+        what = paths[0].name if len(paths) == 1 else f"{len(paths)} databases"
+        super().__init__(f"Importing {what}…", "ActivityWatch import", "import")
         self.tracker = tracker
         self.paths = list(paths)
-        self.error: str | None = None
-        self.summary = ""
-        what = self.paths[0].name if len(self.paths) == 1 else f"{len(self.paths)} databases"
-        self.dialog = QProgressDialog(f"Importing {what}…", "", 0, 0)
-        self.dialog.setWindowTitle("ActivityWatch import")
-        self.dialog.setCancelButton(None)  # one transaction: it all goes in, or nothing does
-        self.dialog.setMinimumDuration(500)
-        self.dialog.setWindowModality(Qt.WindowModality.NonModal)
-        self.progressed.connect(self._on_self_progressed)
-        self.done.connect(self._on_self_done)
-        self._thread = threading.Thread(target=self._run, name="import", daemon=True)
 
-    def start(self) -> None:
-        """Begin importing."""
-        self._thread.start()
+    @property
+    def summary(self) -> str:
+        """What was stored, as a sentence (once done)."""
+        return self.result if isinstance(self.result, str) else ""
 
-    def wait(self, timeout: float) -> bool:
-        """Wait for the worker thread (at shutdown); False if it still runs."""
-        self._thread.join(timeout)
-        return not self._thread.is_alive()
-
-    def _run(self) -> None:
-        try:
-            summary = self.tracker.import_files(self.paths, lambda d, t: emit(self.progressed, d, t))
-        except Exception as exc:  # reported to the user; a bug's traceback goes to the log
-            message = getattr(exc, "message", None)
-            if not isinstance(message, str):
-                log.exception("Import of %s failed", self.paths)
-                message = f"{type(exc).__name__}: {exc}"
-            emit(self.done, message, "")
-            return
-        emit(self.done, "", summary)
-
-    def _on_self_progressed(self, done: int, total: int) -> None:
-        self.dialog.setMaximum(max(total, 1))
-        self.dialog.setValue(min(done, max(total, 1)))
-
-    def _on_self_done(self, error: str, summary: str) -> None:
-        self.error, self.summary = error, summary
-        self.dialog.reset()
-        self.dialog.hide()
+    def work(self, progress: Progress) -> str:
+        """Import the files."""
+        return self.tracker.import_files(self.paths, progress)
 
 
 class Importer(QObject):
@@ -167,11 +130,11 @@ class Importer(QObject):
             if not job.wait(timeout):
                 log.error("An import of %s did not finish within %g s", job.paths, timeout)
 
-    def _on_job_done(self, job: ImportJob, error: str, summary: str) -> None:
+    def _on_job_done(self, job: ImportJob, error: str, summary: object) -> None:
         if job in self.jobs:
             self.jobs.remove(job)
         job.dialog.deleteLater()
         if error:
             self.notify("Import failed", f"Nothing was imported: {error}")
         else:
-            self.notify("Import finished", summary)
+            self.notify("Import finished", job.summary)
