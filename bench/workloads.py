@@ -120,6 +120,7 @@ def figure_specs(sizes: Sizes) -> list[FigureSpec]:
             "import_seconds", f"import {_thousands(sizes.import_events)} events (aw-server-rust db), s", "import", False
         ),
         FigureSpec("import_rate", "import, events/s", "import", True),
+        FigureSpec("import_cpu_seconds", "import, CPU time of the command, s", "import", False),
         FigureSpec("import_rss_mb", "import, peak RSS of the command, MB", "import", False),
         FigureSpec("rss_idle_mb", "RSS idle after start, MB", "memory", False),
         FigureSpec("rss_after_mb", "RSS after the workloads, MB", "memory", False),
@@ -313,9 +314,10 @@ class Bench:
             self.results.add("import_seconds", run.seconds)
             self.results.add("import_rate", run.rate)
             self.results.add("import_rss_mb", run.peak_mb)
+            self.results.add("import_cpu_seconds", run.cpu_seconds)
             progress(
                 f"[{self.server.label}] import rep {n + 1}/{repeat}: {events:,} events in {run.seconds:.1f} s "
-                f"({run.rate:,.0f}/s), peak RSS {run.peak_mb:.0f} MB"
+                f"({run.rate:,.0f}/s, {run.cpu_seconds:.1f} s CPU), peak RSS {run.peak_mb:.0f} MB"
             )
 
     def warm_up(self) -> None:
