@@ -333,18 +333,10 @@ class Store:
         rules = self._privacy_rules(conn)
         if not rules:
             return list(events)
-        deadline = Deadline(PRIVACY_REGEX_SECONDS)
-        kept = []
-        for event in events:
-            try:
-                allowed = privacy.apply_rules(rules, bucket_id, event, deadline)
-            except RegexTimeout as exc:
-                raise InvalidInput(
-                    f"A privacy filter took too long to match; nothing was stored ({exc.message})"
-                ) from None
-            if allowed is not None:
-                kept.append(allowed)
-        return kept
+        try:
+            return privacy.filter_events(rules, bucket_id, events, Deadline(PRIVACY_REGEX_SECONDS))
+        except RegexTimeout as exc:
+            raise InvalidInput(f"A privacy filter took too long to match; nothing was stored ({exc.message})") from None
 
     @staticmethod
     def _reshaped(conn: apsw.Connection) -> None:
