@@ -16,6 +16,9 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
 
+from jeepney import DBusAddress, MessageType, Properties
+from jeepney.io.blocking import open_dbus_connection
+
 from activitywatch.assets import AssetMissing, resource
 from activitywatch.core.errors import AwError
 
@@ -48,18 +51,18 @@ class Installed:
         )
 
 
-def extension_dir(home: Path) -> Path:
+def user_data_dir() -> Path:
+    """$XDG_DATA_HOME, or ~/.local/share (where GNOME Shell looks for a user's extensions)."""
+    return Path(os.environ.get("XDG_DATA_HOME") or Path.home() / ".local" / "share")
+
+
+def extension_dir(data_home: Path) -> Path:
     """Where GNOME Shell looks for the user's copy of our extension."""
-    return home / ".local" / "share" / "gnome-shell" / "extensions" / EXTENSION_UUID
+    return data_home / "gnome-shell" / "extensions" / EXTENSION_UUID
 
 
 def running_shell_version() -> str | None:
     """The version of the GNOME Shell on this session bus, or None when none answers."""
-    try:
-        from jeepney import DBusAddress, MessageType, Properties
-        from jeepney.io.blocking import open_dbus_connection
-    except ImportError:
-        return None
     try:
         with open_dbus_connection("SESSION") as conn:
             shell = DBusAddress("/org/gnome/Shell", "org.gnome.Shell", "org.gnome.Shell")
@@ -86,7 +89,7 @@ def installed_shell_version() -> str | None:
 def build_for(version: str) -> str:
     """Which of our two builds fits this shell version (ExtensionInstallError for one too old)."""
     try:
-        major = int(version.split(".")[0])
+        major = int(version.split(".", maxsplit=1)[0])
     except ValueError:
         raise ExtensionInstallError(f"GNOME Shell reported a version that is not a number: {version!r}.") from None
     if major < OLDEST_SUPPORTED:
@@ -126,7 +129,7 @@ def enable_at_login(uuid: str = EXTENSION_UUID) -> bool:
     return True
 
 
-def install_extension(home: Path | None = None, shell_version: str | None = None) -> Installed:
+def install_extension(data_home: Path | None = None, shell_version: str | None = None) -> Installed:
     """Copy the fitting build into the user's extension folder and enable it from the next login."""
     version = shell_version or running_shell_version() or installed_shell_version()
     if version is None:
@@ -136,7 +139,7 @@ def install_extension(home: Path | None = None, shell_version: str | None = None
         source = resource("gnome-shell", build)
     except AssetMissing as exc:
         raise ExtensionInstallError(str(exc)) from None
-    target = extension_dir(home or Path.home())
+    target = extension_dir(data_home or user_data_dir())
     try:
         target.mkdir(parents=True, exist_ok=True)
         for name in ("metadata.json", "extension.js"):

@@ -3,6 +3,7 @@ system bus) and kwin_wayland --virtual, each in its own folder with its own runt
 
 from __future__ import annotations
 
+import contextlib
 import os
 import shutil
 import signal
@@ -64,7 +65,17 @@ class Desktop:
         self.procs.append(proc)
         return proc
 
-    def call(self, destination: str, path: str, interface: str, method: str, signature: str = "", args: Sequence[Any] = (), *, system: bool = False) -> tuple[Any, ...]:
+    def call(
+        self,
+        destination: str,
+        path: str,
+        interface: str,
+        method: str,
+        signature: str = "",
+        args: Sequence[Any] = (),
+        *,
+        system: bool = False,
+    ) -> tuple[Any, ...]:
         """One method call on the desktop's session (or system) bus."""
         bus = DesktopBus(self.env["DBUS_SYSTEM_BUS_ADDRESS"] if system else self.session_bus)
         try:
@@ -96,16 +107,22 @@ class Desktop:
 
 
 def _signal_group(proc: subprocess.Popen[Any], sig: int) -> None:
-    try:
+    with contextlib.suppress(ProcessLookupError):
         os.killpg(proc.pid, sig)
-    except ProcessLookupError:
-        pass
 
 
 def start_bus(desktop: Desktop, name: str) -> str:
     """A private dbus-daemon (session configuration) listening in the desktop's folder; its address."""
     socket_path = desktop.root / f"{name}.sock"
-    desktop.run("dbus-daemon", "--config-file", SESSION_CONF, "--address", f"unix:path={socket_path}", "--nofork", log=f"{name}-bus.log")
+    desktop.run(
+        "dbus-daemon",
+        "--config-file",
+        SESSION_CONF,
+        "--address",
+        f"unix:path={socket_path}",
+        "--nofork",
+        log=f"{name}-bus.log",
+    )
     wait_for(socket_path.exists, f"the {name} bus socket")
     return f"unix:path={socket_path}"
 
@@ -131,7 +148,9 @@ def new_desktop(root: Path) -> Desktop:
 
 def start_mock(desktop: Desktop, *args: str, system: bool = False) -> subprocess.Popen[Any]:
     """python-dbusmock (Debian's, run by the system Python) on the desktop's session or system bus."""
-    return desktop.run("/usr/bin/python3", "-m", "dbusmock", "--system" if system else "--session", *args, log="dbusmock.log")
+    return desktop.run(
+        "/usr/bin/python3", "-m", "dbusmock", "--system" if system else "--session", *args, log="dbusmock.log"
+    )
 
 
 def add_logind(desktop: Desktop) -> None:
@@ -141,8 +160,13 @@ def add_logind(desktop: Desktop) -> None:
     manager = ("org.freedesktop.login1", "/org/freedesktop/login1", "org.freedesktop.login1.Manager")
     wait_for(lambda: desktop.answers(*manager, "ListSessions", system=True), "the mocked logind", timeout=30)
     desktop.call(
-        "org.freedesktop.login1", "/org/freedesktop/login1", "org.freedesktop.DBus.Mock", "AddSession",
-        "ssusb", ("c1", "seat0", os.getuid(), "tester", True), system=True,
+        "org.freedesktop.login1",
+        "/org/freedesktop/login1",
+        "org.freedesktop.DBus.Mock",
+        "AddSession",
+        "ssusb",
+        ("c1", "seat0", os.getuid(), "tester", True),
+        system=True,
     )
     desktop.env["XDG_SESSION_ID"] = "c1"
 
@@ -175,7 +199,9 @@ def start_kwin(desktop: Desktop) -> None:
     binary = shutil.which("kwin_wayland")
     assert binary is not None, "kwin_wayland is missing: `make test` installs it (tests/debian-packages.txt)"
     shutil.copy(binary, nocap / "kwin_wayland")
-    kwin = desktop.run(str(nocap / "kwin_wayland"), "--virtual", "--socket", "wayland-k", "--width", "1280", "--height", "800")
+    kwin = desktop.run(
+        str(nocap / "kwin_wayland"), "--virtual", "--socket", "wayland-k", "--width", "1280", "--height", "800"
+    )
 
     def ready() -> bool:
         assert kwin.poll() is None, f"kwin_wayland exited with {kwin.returncode}; see {desktop.root}/kwin_wayland.log"

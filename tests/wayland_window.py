@@ -9,7 +9,7 @@ import argparse
 import sys
 
 from PySide6.QtCore import QSocketNotifier
-from PySide6.QtGui import QColor, QGuiApplication, QRasterWindow
+from PySide6.QtGui import QGuiApplication, QRasterWindow
 
 
 def main() -> int:

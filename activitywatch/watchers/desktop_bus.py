@@ -11,6 +11,18 @@ from collections import deque
 from collections.abc import Sequence
 from typing import Any
 
+from jeepney import (
+    DBusAddress,
+    HeaderFields,
+    MatchRule,
+    MessageType,
+    message_bus,
+    new_error,
+    new_method_call,
+    new_method_return,
+)
+from jeepney.io.blocking import open_dbus_connection
+
 from activitywatch.watchers.probes import ProbeUnavailable
 
 log = logging.getLogger(__name__)
@@ -44,8 +56,6 @@ class DesktopBus:
     """One connection to a message bus: method calls, signal subscriptions and calls made to us."""
 
     def __init__(self, bus: str = "SESSION") -> None:
-        from jeepney.io.blocking import open_dbus_connection
-
         try:
             self._conn = open_dbus_connection(bus)
         except (OSError, KeyError, ValueError, TimeoutError) as exc:
@@ -55,7 +65,7 @@ class DesktopBus:
         self._filters: list[Any] = []
         self.unique_name: str = self._conn.unique_name
 
-    def call(
+    def call(  # noqa: PLR0917 - the parts of a D-Bus call, in D-Bus's order
         self,
         destination: str,
         path: str,
@@ -66,8 +76,6 @@ class DesktopBus:
         timeout: float = CALL_TIMEOUT,
     ) -> tuple[Any, ...]:
         """Call a method and return its reply's values (DBusCallError when it answers with an error)."""
-        from jeepney import DBusAddress, HeaderFields, MessageType, new_method_call
-
         message = new_method_call(DBusAddress(path, destination, interface), method, signature or None, tuple(args))
         reply = self._conn.send_and_get_reply(message, timeout=timeout)
         if reply.header.message_type == MessageType.error:
@@ -76,10 +84,8 @@ class DesktopBus:
             raise DBusCallError(str(name), text)
         return tuple(reply.body)
 
-    def subscribe(self, *, type: str, interface: str, member: str | None = None, path: str | None = None) -> None:  # noqa: A002 - D-Bus's own word
+    def subscribe(self, *, type: str, interface: str, member: str | None = None, path: str | None = None) -> None:
         """Keep messages matching this rule for `pending` (signals are also asked of the bus with AddMatch)."""
-        from jeepney import MatchRule, message_bus
-
         rule = MatchRule(type=type, interface=interface, member=member, path=path)
         if type == "signal":
             self.call_bus(message_bus.AddMatch(rule))
@@ -91,8 +97,6 @@ class DesktopBus:
 
     def request_name(self, name: str) -> bool:
         """Own `name` on the bus unless someone else does (True when we now own it)."""
-        from jeepney import message_bus
-
         primary_owner, already_owner = 1, 4
         do_not_queue = 4
         (result,) = self.call_bus(message_bus.RequestName(name, do_not_queue))
@@ -111,14 +115,10 @@ class DesktopBus:
 
     def reply(self, call: Any, signature: str | None = None, body: tuple[Any, ...] = ()) -> None:
         """Answer a method call made to us."""
-        from jeepney import new_method_return
-
         self._conn.send(new_method_return(call, signature, body))
 
     def reply_error(self, call: Any, name: str, text: str) -> None:
         """Answer a method call made to us with a D-Bus error."""
-        from jeepney import new_error
-
         self._conn.send(new_error(call, name, "s", (text,)))
 
     def close(self) -> None:
@@ -131,13 +131,9 @@ class DesktopBus:
 
 def member(message: Any) -> str:
     """A message's member name (method or signal)."""
-    from jeepney import HeaderFields
-
     return str(message.header.fields.get(HeaderFields.member, ""))
 
 
 def is_method_call(message: Any) -> bool:
     """Whether the message is a method call (as opposed to a signal)."""
-    from jeepney import MessageType
-
     return bool(message.header.message_type == MessageType.method_call)

@@ -177,4 +177,3 @@ class GnomeIdleProbe:
     def close(self) -> None:
         """Close the bus connection."""
         self._bus.close()
-

@@ -73,7 +73,9 @@ class KWinWindowProbe:
             (script_id,) = self._scripting("loadScript", "ss", (str(path), PLUGIN_NAME))
         except DBusCallError as exc:
             if exc.absent:
-                raise ProbeUnavailable("KWin does not answer on the session bus (is this a KDE Plasma session?)") from None
+                raise ProbeUnavailable(
+                    "KWin does not answer on the session bus (is this a KDE Plasma session?)"
+                ) from None
             raise ProbeUnavailable(f"KWin could not load the ActivityWatch script ({exc})") from None
         except TimeoutError:
             raise ProbeUnavailable("KWin does not answer on the session bus") from None
