@@ -26,6 +26,7 @@ from activitywatch.watchers.gnome import (
     GnomeIdleProbe,
     extension_problem,
     open_gnome_window_probe,
+    window_from_json,
 )
 from activitywatch.watchers.probes import ProbeUnavailable
 from activitywatch.watchers.window import ActiveWindow
@@ -262,3 +263,21 @@ def test_the_build_follows_the_gnome_45_format_change(version: str, build: str) 
 def test_a_shell_older_than_43_is_refused_with_a_sentence() -> None:
     with pytest.raises(ExtensionInstallError, match=r"GNOME Shell 42\.1 is too old"):
         build_for("42.1")
+
+
+@pytest.mark.parametrize(
+    ("data", "expected"),
+    [
+        ({"wm_class": "firefox", "app_id": "firefox.desktop", "title": "News"}, ActiveWindow("firefox", "News")),
+        (
+            {"wm_class": "", "app_id": "org.gnome.Nautilus.desktop", "title": "Home"},
+            ActiveWindow("org.gnome.Nautilus", "Home"),
+        ),
+        ({"wm_class": "", "app_id": "window:3", "title": "?"}, ActiveWindow("unknown", "?")),
+        ({}, None),
+    ],
+)
+def test_the_app_is_the_windows_class_then_the_shells_app_id(
+    data: dict[str, str], expected: ActiveWindow | None
+) -> None:
+    assert window_from_json(json.dumps(data)) == expected
