@@ -22,6 +22,7 @@ from activitywatch.ui.backend import AppInfo, Tracker
 from activitywatch.ui.dialogs import TITLE, Dialogs
 from activitywatch.ui.export import ExportJob
 from activitywatch.ui.icons import state_icon
+from activitywatch.ui.importing import Importer
 from activitywatch.ui.pause import SECOND, PauseTimer, describe_left
 from activitywatch.ui.state import UiState
 from activitywatch.ui.window import DashboardWindow
@@ -66,6 +67,7 @@ class Desktop(QObject):
         self.pause = PauseTimer(tracker, state, clock)
         self.pause.changed.connect(self.refresh)
         self.exports: list[ExportJob] = []
+        self.importer = Importer(tracker, self.dialogs, self.notify, clock)
         self.notifications: list[tuple[str, str]] = []
         self.window: DashboardWindow | None = None
         available = QSystemTrayIcon.isSystemTrayAvailable() if tray_available is None else tray_available
@@ -111,6 +113,7 @@ class Desktop(QObject):
         for job in self.exports:
             if not job.wait(timeout):
                 log.error("An export to %s did not finish within %g s", job.target, timeout)
+        self.importer.wait(timeout)
         if self.tray is not None:
             self.tray.hide()
         if self.window is not None:
@@ -245,7 +248,7 @@ class Desktop(QObject):
         job.start()
         return job
 
-    def _on_export_done(self, job: ExportJob, error: str, buckets: int) -> None:
+    def _on_export_done(self, job: ExportJob, error: str, buckets: object) -> None:
         if job in self.exports:
             self.exports.remove(job)
         job.dialog.deleteLater()

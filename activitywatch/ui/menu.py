@@ -64,6 +64,10 @@ def populate(menu: QMenu, desktop: Desktop) -> None:
     for bucket_id in bucket_ids:
         export.addAction(f"{bucket_id}…", partial(desktop.export, [bucket_id]))
 
+    imports = menu.addMenu("Import")
+    imports.addAction("From ActivityWatch…", desktop.importer.from_activitywatch)
+    imports.addAction("From a file…", desktop.importer.from_file)
+
     forget = menu.addMenu("Forget")
     for label, seconds in FORGETS:
         forget.addAction(label, partial(desktop.forget_last, seconds))
