@@ -130,7 +130,7 @@ def start_bus(desktop: Desktop, name: str) -> str:
 def new_desktop(root: Path) -> Desktop:
     """A folder with a home and a private runtime directory, and a session bus."""
     home, runtime = root / "home", root / "xdg"
-    home.mkdir()
+    home.mkdir(parents=True)
     runtime.mkdir(mode=0o700)
     desktop = Desktop(root)
     # HOME before the bus: the dconf service the bus starts writes settings under its own HOME.
@@ -205,7 +205,12 @@ def start_kwin(desktop: Desktop) -> None:
 
     def ready() -> bool:
         assert kwin.poll() is None, f"kwin_wayland exited with {kwin.returncode}; see {desktop.root}/kwin_wayland.log"
-        return desktop.answers("org.kde.KWin", "/Scripting", "org.freedesktop.DBus.Peer", "Ping")
+        # KWin owns its bus name before its scripting object exists: wait for the object itself
+        try:
+            desktop.call("org.kde.KWin", "/Scripting", "org.kde.kwin.Scripting", "isScriptLoaded", "s", ("none",))
+        except (DBusCallError, TimeoutError):
+            return False
+        return True
 
     wait_for(ready, "KWin to answer on D-Bus", timeout=60)
     desktop.env["WAYLAND_DISPLAY"] = "wayland-k"

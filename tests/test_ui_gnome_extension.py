@@ -23,9 +23,7 @@ ENTRY = "Install GNOME Shell extension…"
 @pytest.fixture
 def session_bus(harness: Harness, monkeypatch: pytest.MonkeyPatch) -> Iterator[Desktop]:
     """A private session bus whose dconf writes under the harness's home."""
-    root = harness.home.parent / "desktop"
-    root.mkdir()
-    desktop = new_desktop(root)
+    desktop = new_desktop(harness.home.parent / "desktop")
     try:
         for name in ("HOME", "XDG_CONFIG_HOME", "XDG_DATA_HOME", "DBUS_SESSION_BUS_ADDRESS"):
             monkeypatch.setenv(name, desktop.env[name])

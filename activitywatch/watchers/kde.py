@@ -30,6 +30,7 @@ SERVICE = "net.activitywatch.KWinWatcher"
 SERVICE_PATH = "/net/activitywatch/KWinWatcher"
 SERVICE_INTERFACE = "net.activitywatch.KWinWatcher"
 SCREENSAVER = "org.freedesktop.ScreenSaver"
+NOBODY = ("org.freedesktop.DBus.Error.ServiceUnknown", "org.freedesktop.DBus.Error.NameHasNoOwner")
 
 
 def _text(value: Any) -> str:
@@ -72,10 +73,12 @@ class KWinWindowProbe:
                 self._scripting("unloadScript", "s", (PLUGIN_NAME,))
             (script_id,) = self._scripting("loadScript", "ss", (str(path), PLUGIN_NAME))
         except DBusCallError as exc:
-            if exc.absent:
+            if exc.name in NOBODY:
                 raise ProbeUnavailable(
                     "KWin does not answer on the session bus (is this a KDE Plasma session?)"
                 ) from None
+            if exc.absent:
+                raise ProbeUnavailable(f"KWin offers no scripting interface on D-Bus ({exc})") from None
             raise ProbeUnavailable(f"KWin could not load the ActivityWatch script ({exc})") from None
         except TimeoutError:
             raise ProbeUnavailable("KWin does not answer on the session bus") from None
