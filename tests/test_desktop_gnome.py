@@ -142,6 +142,24 @@ def test_window_watcher_records_app_ids_and_titles_from_the_extension(
     assert ("term-a", "Alpha") in seen() and ("term-b", "Beta") in seen()
 
 
+def test_while_the_extension_is_off_no_window_is_reported(on_gnome: Desktop) -> None:
+    # GNOME turns user extensions off on the lock screen and on again after unlocking.
+    extensions = ("org.gnome.Shell", "/org/gnome/Shell", "org.gnome.Shell.Extensions")
+    probe = GnomeExtensionWindowProbe()
+    window = on_gnome.window("term-c", "Gamma")
+    try:
+        wait_for(lambda: probe.active() == ActiveWindow("term-c", "Gamma"), "the new window")
+        on_gnome.call(*extensions, "DisableExtension", "s", (EXTENSION_UUID,))
+        wait_for(lambda: probe.active() is None, "no window while the extension is off")
+        on_gnome.call(*extensions, "EnableExtension", "s", (EXTENSION_UUID,))
+        wait_for(lambda: probe.active() == ActiveWindow("term-c", "Gamma"), "the window again")
+    finally:
+        probe.close()
+        assert window.stdin is not None
+        window.stdin.close()
+        window.wait(timeout=30)
+
+
 def test_extension_problem_names_what_to_do(on_gnome: Desktop) -> None:
     bus = DesktopBus()
     try:
@@ -281,3 +299,13 @@ def test_the_app_is_the_windows_class_then_the_shells_app_id(
     data: dict[str, str], expected: ActiveWindow | None
 ) -> None:
     assert window_from_json(json.dumps(data)) == expected
+
+
+@pytest.mark.parametrize(("build", "kind"), [("legacy", "commonjs"), ("esm", "module")])
+def test_both_builds_parse_in_their_format(build: str, kind: str) -> None:
+    # The 45+ build cannot run on Debian 12's GNOME 43: at least its syntax is checked, as an ES module.
+    source = (REPO / "resources" / "gnome-shell" / build / "extension.js").read_text()
+    checked = subprocess.run(
+        ["node", "--check", f"--input-type={kind}"], input=source, capture_output=True, text=True, check=False
+    )
+    assert checked.returncode == 0, checked.stderr

@@ -45,6 +45,8 @@ export default class FocusPublisher extends Extension {
     disable() {
         global.display.disconnect(this._focusSignal);
         this._watch(null);
+        // Disabled (also while the screen is locked): from now on nothing is known about the focus.
+        this._publish();
         this._dbus.unexport();
         this._dbus = null;
     }

@@ -44,6 +44,8 @@ class FocusPublisher {
     disable() {
         global.display.disconnect(this._focusSignal);
         this._watch(null);
+        // Disabled (also while the screen is locked): from now on nothing is known about the focus.
+        this._publish();
         this._dbus.unexport();
         this._dbus = null;
     }
