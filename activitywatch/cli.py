@@ -24,6 +24,7 @@ from activitywatch.cli_import import run_import
 from activitywatch.config import ConfigError, Settings, load_settings
 from activitywatch.core.errors import AwError
 from activitywatch.core.timestamps import parse_timestamp
+from activitywatch.gnome_extension import install_extension
 
 log = logging.getLogger(__name__)
 
@@ -97,6 +98,12 @@ def build_parser() -> argparse.ArgumentParser:
     commands.add_parser("decrypt", help="turn an encrypted database back into a plain one (stop the app first)")
     commands.add_parser(
         "encrypt", help="encrypt the database in place, its key kept in the OS keyring (stop the app first)"
+    )
+    desktop = commands.add_parser("desktop", help="set up tracking on this desktop")
+    desktop_commands = desktop.add_subparsers(dest="desktop_command", metavar="ACTION", required=True)
+    desktop_commands.add_parser(
+        "install-extension",
+        help="install and enable the GNOME Shell extension that tells the focused window (then log out and in)",
     )
     return parser
 
@@ -234,6 +241,9 @@ def main(argv: Sequence[str] | None = None) -> int:
             return 0
         if args.command == "token":
             return _token(args, settings)
+        if args.command == "desktop":
+            print(install_extension().sentence())
+            return 0
         return _import(args, settings)
     except (ConfigError, AwError) as exc:
         print(f"Error: {exc}", file=sys.stderr)

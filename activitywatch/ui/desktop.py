@@ -14,6 +14,7 @@ from PySide6.QtCore import QObject, QTimer, QUrl, Signal
 from PySide6.QtGui import QDesktopServices
 from PySide6.QtWidgets import QMenu, QSystemTrayIcon
 
+from activitywatch.gnome_extension import ExtensionInstallError, install_extension, is_gnome_session
 from activitywatch.qtsignals import emit
 from activitywatch.ui import menu as menus
 from activitywatch.ui.autostart import Autostart
@@ -276,6 +277,20 @@ class Desktop(QObject):
             self.notify("Forget failed", f"Nothing was deleted: {getattr(exc, 'message', exc)}")
             return
         self.notify("Forgotten", summary)
+
+    @property
+    def offers_gnome_extension(self) -> bool:
+        """Whether the menu offers to install the GNOME Shell extension (on GNOME sessions only)."""
+        return is_gnome_session()
+
+    def install_gnome_extension(self) -> None:
+        """Install and enable the GNOME Shell extension; say plainly that it runs after the next login."""
+        try:
+            installed = install_extension()
+        except ExtensionInstallError as exc:
+            self.notify("GNOME Shell extension not installed", exc.message)
+            return
+        self.dialogs.inform(f"{TITLE}: GNOME Shell extension", installed.sentence(), self.window)
 
     def about(self) -> None:
         """Version, data folder and server address."""

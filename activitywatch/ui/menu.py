@@ -81,6 +81,8 @@ def populate(menu: QMenu, desktop: Desktop) -> None:
     login.setCheckable(True)
     login.setChecked(desktop.autostart.enabled())
     login.toggled.connect(desktop.set_autostart)
+    if desktop.offers_gnome_extension:
+        menu.addAction("Install GNOME Shell extension…", desktop.install_gnome_extension)
     menu.addAction("About ActivityWatch", desktop.about)
     menu.addSeparator()
     menu.addAction("Quit ActivityWatch", desktop.quit)
