@@ -40,6 +40,8 @@ SIZE_OPTIONS = {
     "year_days": "days for the year-long query (0 to skip; the peer always skips it)",
     "query_repeat": "runs of each query (and of the activity log's pages)",
     "log_days": "days of data the activity log pages through",
+    "import_events": "events in the aw-server-rust database the import workload imports",
+    "import_repeat": "runs of the import",
 }
 
 

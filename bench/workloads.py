@@ -14,11 +14,11 @@ from dataclasses import asdict, dataclass, field, replace
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from bench import activitylog, queries
+from bench import activitylog, importing, queries
 from bench.client import HttpError, RawHttpClient, build_request
 from bench.servers import Server, memory_kib
 
-WORKLOADS = ("heartbeat", "concurrent", "bulk", "get", "export", "memory", "query", "activitylog")
+WORKLOADS = ("heartbeat", "concurrent", "bulk", "get", "export", "memory", "query", "activitylog", "import")
 DEFAULT_WORKLOADS = WORKLOADS
 PULSETIME = 5.0
 BASE_TIME = datetime(2020, 1, 1, tzinfo=UTC)
@@ -48,6 +48,8 @@ class Sizes:
     year_days: int = 365
     query_repeat: int = 5
     log_days: int = 1096  # the activity log's data: three years
+    import_events: int = 1_000_000
+    import_repeat: int = 3
 
     def for_server(self, server: Server) -> Sizes:
         """The sizes for this server: a slow one gets fewer heartbeats (rates still compare)."""
@@ -79,6 +81,8 @@ class Sizes:
             year_days=0,
             query_repeat=2,
             log_days=30,
+            import_events=20_000,
+            import_repeat=2,
         )
 
 
@@ -119,6 +123,12 @@ def figure_specs(sizes: Sizes) -> list[FigureSpec]:
         FigureSpec(
             "al_last_day", f"activity log: first page of the last of {sizes.log_days} days, ms", "activitylog", False
         ),
+        FigureSpec(
+            "import_seconds", f"import {_thousands(sizes.import_events)} events (aw-server-rust db), s", "import", False
+        ),
+        FigureSpec("import_rate", "import, events/s", "import", True),
+        FigureSpec("import_cpu_seconds", "import, CPU time of the command, s", "import", False),
+        FigureSpec("import_rss_mb", "import, peak RSS of the command, MB", "import", False),
         FigureSpec("rss_idle_mb", "RSS idle after start, MB", "memory", False),
         FigureSpec("rss_after_mb", "RSS after the workloads, MB", "memory", False),
         FigureSpec("rss_peak_mb", "peak RSS (VmHWM), MB", "memory", False),
@@ -268,6 +278,7 @@ class Bench:
             ("get", self.get_and_export),
             ("query", self.queries),
             ("activitylog", self.activity_log),
+            ("import", self.import_database),
         ]
         self.do_get, self.do_export = "get" in workloads, "export" in workloads
         pid = self.server.pid
@@ -296,6 +307,26 @@ class Bench:
             except (HttpError, OSError) as exc:
                 progress(f"[{self.server.label}] could not delete the benchmark's buckets: {exc}")
         return self.results
+
+    def import_database(self) -> None:
+        """`activitywatch import sqlite.db` of an aw-server-rust database (ours only: a command, not an API)."""
+        if self.server.label != "ours":
+            self._note("the import workload runs our command only; skipped")
+            return
+        events, repeat = self.sizes.import_events, self.sizes.import_repeat
+        try:
+            runs = importing.measure(events, repeat)
+        except importing.ImportBenchError as exc:
+            raise BenchError(str(exc)) from None
+        for n, run in enumerate(runs):
+            self.results.add("import_seconds", run.seconds)
+            self.results.add("import_rate", run.rate)
+            self.results.add("import_rss_mb", run.peak_mb)
+            self.results.add("import_cpu_seconds", run.cpu_seconds)
+            progress(
+                f"[{self.server.label}] import rep {n + 1}/{repeat}: {events:,} events in {run.seconds:.1f} s "
+                f"({run.rate:,.0f}/s, {run.cpu_seconds:.1f} s CPU), peak RSS {run.peak_mb:.0f} MB"
+            )
 
     def warm_up(self) -> None:
         """A few heartbeats, one small bulk insert and a GET, so no figure pays for first use."""
