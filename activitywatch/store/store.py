@@ -50,6 +50,7 @@ from activitywatch.transforms.regexes import Deadline, RegexTimeout
 log = logging.getLogger(__name__)
 
 PRIVACY_REGEX_SECONDS = 1.0  # matching time the privacy filters may take per write
+GROW_HEADROOM_MAX = 3600 * 1_000_000_000  # see Store._grow
 
 Clock = Callable[[], int]
 
@@ -284,10 +285,16 @@ class Store:
         return _BucketRef(key=rows[0][0], max_duration=rows[0][1])
 
     def _grow(self, conn: apsw.Connection, bucket_id: str, ref: _BucketRef, duration: int) -> None:
-        """Keep `max_duration` an upper bound of every event's duration in the bucket."""
+        """Keep `max_duration` an upper bound of every event's duration in the bucket.
+
+        It is raised with headroom (a quarter more, at most an hour), so an event that heartbeats keep
+        extending rewrites the bucket's row a few dozen times rather than on every merge; range reads
+        look back that much further, which costs them a few rows.
+        """
         if duration > ref.max_duration:
-            conn.execute(SQL_BUCKET_GROW, (duration, ref.key, duration))
-            self._refs[bucket_id] = _BucketRef(ref.key, duration)
+            bound = duration + min(duration // 4, GROW_HEADROOM_MAX)
+            conn.execute(SQL_BUCKET_GROW, (bound, ref.key, bound))
+            self._refs[bucket_id] = _BucketRef(ref.key, bound)
 
     def _last_event(self, conn: apsw.Connection, key: int) -> Event | None:
         last = self._last.get(key)
