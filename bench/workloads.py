@@ -16,7 +16,7 @@ from typing import Any
 
 from bench import activitylog, importing, queries
 from bench.client import HttpError, RawHttpClient, build_request
-from bench.servers import Server, memory_kib
+from bench.servers import Server, cpu_seconds, memory_kib
 
 WORKLOADS = ("heartbeat", "concurrent", "bulk", "get", "export", "memory", "query", "activitylog", "import")
 DEFAULT_WORKLOADS = WORKLOADS
@@ -104,6 +104,10 @@ def figure_specs(sizes: Sizes) -> list[FigureSpec]:
         FigureSpec("hb_new_raw", "heartbeats/s, new event, raw client", "heartbeat", True),
         FigureSpec("hb_merge_httpclient", "heartbeats/s, merge, http.client", "heartbeat", True),
         FigureSpec("hb_new_httpclient", "heartbeats/s, new event, http.client", "heartbeat", True),
+        FigureSpec("hb_merge_raw_server_cpu_us", "server CPU per heartbeat, merge, raw client, us", "heartbeat", False),
+        FigureSpec(
+            "hb_new_raw_server_cpu_us", "server CPU per heartbeat, new event, raw client, us", "heartbeat", False
+        ),
         FigureSpec("hb_concurrent", f"heartbeats/s, {sizes.clients} clients, total", "concurrent", True),
         FigureSpec("bulk", f"bulk insert, events/s (batches of {sizes.batch_size:,})", "bulk", True),
         FigureSpec("get_seconds", f"GET {get_k} events, s", "get", False),
@@ -348,11 +352,17 @@ class Bench:
                     with self.client() as client:
                         bucket = self.create_bucket(client, f"hb-{path_name}-{kind}-{rep}")
                         requests = self.heartbeat_requests(bucket, n, merge)
+                        pid = self.server.pid
+                        server_cpu = cpu_seconds(pid) if pid is not None else None
                         if kind == "raw":
                             elapsed, cpu = _send_raw(client, requests)
                             self._note_connections("heartbeats", client, n + 1)
                         else:
                             elapsed, cpu = self._send_httpclient(bucket, n, merge)
+                        if server_cpu is not None and pid is not None:
+                            # CPU per heartbeat moves less with the machine's load than the rate does
+                            spent = (cpu_seconds(pid) or server_cpu) - server_cpu
+                            self.results.add(f"{key}_server_cpu_us", spent / n * 1e6)
                         rate = n / elapsed
                         self.results.add(key, rate)
                         self.results.add(f"{key}_client_cpu", cpu / elapsed)
