@@ -4,7 +4,6 @@ tray or window; stopped in reverse order with bounded waits. `--no-gui` never im
 from __future__ import annotations
 
 import logging
-import os
 import re
 import signal
 import socket
@@ -159,16 +158,6 @@ def install_exception_hooks() -> None:
 
     sys.excepthook = main_hook
     threading.excepthook = thread_hook
-
-
-def allow_webengine_as_root() -> None:
-    """QtWebEngine's sandbox refuses to run as root; without it the dashboard window still works."""
-    if (
-        hasattr(os, "geteuid")
-        and os.geteuid() == 0
-        and "--no-sandbox" not in os.environ.get("QTWEBENGINE_CHROMIUM_FLAGS", "")
-    ):
-        os.environ["QTWEBENGINE_DISABLE_SANDBOX"] = "1"
 
 
 def app_info(settings: Settings, server: ApiServer) -> AppInfo:
@@ -328,8 +317,7 @@ class GuiApp:
 
 def run_gui(settings: Settings) -> int:
     """The desktop app until Quit, SIGTERM or SIGINT; the exit status."""
-    allow_webengine_as_root()
-    from PySide6 import QtWebEngineWidgets  # noqa: F401, PLC0415 - must be loaded before the QApplication
+    # no QtWebEngine here: the dashboard window is a process of its own (ui.window_child)
     from PySide6.QtCore import QEvent  # noqa: PLC0415
     from PySide6.QtGui import QIcon  # noqa: PLC0415
     from PySide6.QtWidgets import QApplication  # noqa: PLC0415
@@ -349,8 +337,7 @@ def run_gui(settings: Settings) -> int:
         assert desktop is not None
 
         def quit_app() -> None:
-            # exit(), not quit(): Qt 6's quit() first asks every window to close, and the dashboard
-            # window refuses (closing it only hides it), which would cancel the quit
+            # exit(), not quit(): Qt 6's quit() first asks every window to close (dialogs may refuse)
             qt.exit(0)
 
         desktop.quit_requested.connect(quit_app)
