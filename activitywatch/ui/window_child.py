@@ -23,10 +23,12 @@ from activitywatch.qtsignals import emit
 
 log = logging.getLogger(__name__)
 
-# Chromium's memory per window: one renderer at most (the dashboard is one page), and the GPU work in the
-# browser process rather than a process of its own (software rendering anyway on most of our targets).
 POLL_MS = 50  # how soon a message from the app is acted on
-MEMORY_FLAGS = ("--renderer-process-limit=1", "--in-process-gpu")
+# Chromium's memory per window (measured in bench/desktop_idle.py): one renderer at most (the dashboard is
+# one page; QtWebEngine already runs the GPU work in the browser process). Without the sandbox (as root)
+# the zygote processes, which only exist to start sandboxed renderers, are left out: about 100 MB less.
+MEMORY_FLAGS = ("--renderer-process-limit=1",)
+UNSANDBOXED_FLAGS = ("--no-zygote",)
 
 
 def allow_webengine_as_root() -> None:
@@ -39,11 +41,20 @@ def allow_webengine_as_root() -> None:
         os.environ["QTWEBENGINE_DISABLE_SANDBOX"] = "1"
 
 
-def chromium_flags(current: str) -> str:
+def chromium_flags(current: str, *, sandboxed: bool) -> str:
     """The web engine's flags: the user's (QTWEBENGINE_CHROMIUM_FLAGS) plus the memory ones not set."""
     flags = current.split()
-    flags += [f for f in MEMORY_FLAGS if f.split("=")[0] not in {g.split("=")[0] for g in flags}]
-    return " ".join(flags)
+    names = {flag.split("=")[0] for flag in flags}
+    wanted = MEMORY_FLAGS if sandboxed else MEMORY_FLAGS + UNSANDBOXED_FLAGS
+    return " ".join(flags + [flag for flag in wanted if flag.split("=")[0] not in names])
+
+
+def sandboxed() -> bool:
+    """Whether QtWebEngine will use its sandbox (QTWEBENGINE_DISABLE_SANDBOX or --no-sandbox turn it off)."""
+    return (
+        os.environ.get("QTWEBENGINE_DISABLE_SANDBOX", "") in ("", "0")
+        and "--no-sandbox" not in os.environ.get("QTWEBENGINE_CHROMIUM_FLAGS", "").split()
+    )
 
 
 def write_message(message: dict[str, Any]) -> None:
@@ -115,7 +126,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     root.setLevel(logging.INFO)
     root.addHandler(ToParent())
     allow_webengine_as_root()
-    os.environ["QTWEBENGINE_CHROMIUM_FLAGS"] = chromium_flags(os.environ.get("QTWEBENGINE_CHROMIUM_FLAGS", ""))
+    flags = os.environ.get("QTWEBENGINE_CHROMIUM_FLAGS", "")
+    os.environ["QTWEBENGINE_CHROMIUM_FLAGS"] = chromium_flags(flags, sandboxed=sandboxed())
     from PySide6 import QtWebEngineWidgets  # noqa: F401, PLC0415 - must be loaded before the QApplication
     from PySide6.QtCore import QEvent  # noqa: PLC0415
     from PySide6.QtWidgets import QApplication, QMenu  # noqa: PLC0415
