@@ -22,6 +22,7 @@ from PyInstaller.archive.readers import CArchiveReader
 
 from activitywatch import __version__
 from tests.conftest import ServerProcess, cli_env, free_port
+from tests.processes import alive, process_tree
 from tests.xserver import start_x_server, wait_for
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -204,7 +205,8 @@ def test_one_file_serves_what_the_source_serves(
 
 
 def test_one_file_runs_the_app_on_an_x_desktop(one_file: Path, serve: Callable[..., BinaryServer]) -> None:
-    """Without --no-gui, on Xvfb + openbox: the frozen watchers see the focused window and record it."""
+    """Without --no-gui, on Xvfb + openbox: the frozen watchers see the focused window and record it; the
+    dashboard window's process starts from the binary without unpacking it again, and ends with it."""
     x = start_x_server()
     try:
         x.run("xmessage", "-title", "Smoke test window", "hello")
@@ -224,9 +226,25 @@ def test_one_file_runs_the_app_on_an_x_desktop(one_file: Path, serve: Callable[.
             return any(e["data"].get("title") == "Smoke test window" for e in events)
 
         wait_for(window_recorded, "the window watcher to record the window", timeout=60)
+        # no tray under openbox: the dashboard window opens, in a process the frozen binary started
+        loaded = "activitywatch.ui.window: The dashboard loaded"
+        wait_for(lambda: loaded in server.log.read_text(errors="replace"), "the dashboard window", timeout=120)
+        processes = process_tree(server.proc.pid)
+        assert any("dashboard-window" in command_line(pid) for pid in processes)
+        assert len(list(server.tmp.glob("_MEI*"))) == 1  # it runs from what the app unpacked
         assert server.stop() == 0, server.log.read_text(errors="replace")
+        wait_for(lambda: not alive(processes), "every process of the binary to end")
+        assert not list(server.tmp.glob("_MEI*"))
     finally:
         x.stop()
+
+
+def command_line(pid: int) -> str:
+    """A process's command line ('' once it is gone)."""
+    try:
+        return Path(f"/proc/{pid}/cmdline").read_bytes().replace(b"\0", b" ").decode(errors="replace")
+    except OSError:
+        return ""
 
 
 def test_one_folder_serves(one_folder: Path, serve: Callable[..., BinaryServer]) -> None:

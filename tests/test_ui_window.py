@@ -20,6 +20,7 @@ from activitywatch.gui import GuiApp
 from activitywatch.ui import remote_menu
 from activitywatch.ui.state import UiState
 from activitywatch.ui.window import DashboardWindow
+from activitywatch.ui.window_child import chromium_flags
 from tests.conftest import free_port
 from tests.processes import alive, process_tree
 from tests.ui_support import Harness, actions, flush_deletions, harness
@@ -227,3 +228,11 @@ def _json_or_none(path: Path) -> object:
         return json.loads(path.read_bytes())
     except ValueError:
         return None  # still being written
+
+
+def test_the_windows_chromium_flags() -> None:
+    """One renderer always; no zygote only without the sandbox (Chromium refuses it otherwise); the user's
+    flags win."""
+    assert chromium_flags("", sandboxed=True) == "--renderer-process-limit=1"
+    assert chromium_flags("--no-sandbox", sandboxed=False) == "--no-sandbox --renderer-process-limit=1 --no-zygote"
+    assert chromium_flags("--renderer-process-limit=3", sandboxed=True) == "--renderer-process-limit=3"
