@@ -54,18 +54,24 @@ def usage(pid: int) -> tuple[float, float, float]:
     return cpu, mem, pss
 
 
-def close_dashboard(x: XServer) -> None:
-    """Close the dashboard window as its close button does (WM_DELETE_WINDOW)."""
-    from Xlib import X, display, protocol
-
-    found = subprocess.run(
+def dashboard_windows(x: XServer) -> list[str]:
+    """The ids of the visible dashboard windows."""
+    return subprocess.run(
         ["xdotool", "search", "--onlyvisible", "--name", "^ActivityWatch$"],
         env=x.env,
         capture_output=True,
         text=True,
         check=False,
     ).stdout.split()
+
+
+def close_dashboard(x: XServer) -> None:
+    """Close the dashboard window as its close button does (WM_DELETE_WINDOW)."""
+    from Xlib import X, display, protocol
+
+    found = dashboard_windows(x)
     conn = display.Display(x.display)
+    conn.set_error_handler(lambda *_: None)  # a window may be gone already
     try:
         for window in found:
             target = conn.create_resource_object("window", int(window))
@@ -101,7 +107,7 @@ def measure(
 
                 def closed() -> bool:
                     close_dashboard(x)  # again if the window was busy when asked
-                    return wait_until(lambda: len(tree(proc.pid)) == 1, 2)
+                    return wait_until(lambda: not dashboard_windows(x), 2)
 
                 wait_for(closed, "the dashboard window's processes to end", 60)
             time.sleep(settle)
