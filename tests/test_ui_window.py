@@ -231,8 +231,9 @@ def _json_or_none(path: Path) -> object:
 
 
 def test_the_windows_chromium_flags() -> None:
-    """One renderer always; no zygote only without the sandbox (Chromium refuses it otherwise); the user's
-    flags win."""
-    assert chromium_flags("", sandboxed=True) == "--renderer-process-limit=1"
-    assert chromium_flags("--no-sandbox", sandboxed=False) == "--no-sandbox --renderer-process-limit=1 --no-zygote"
-    assert chromium_flags("--renderer-process-limit=3", sandboxed=True) == "--renderer-process-limit=3"
+    """One renderer, no GPU; no zygote only without the sandbox (Chromium refuses it otherwise); the
+    user's flags win."""
+    assert chromium_flags("", sandboxed=True) == "--renderer-process-limit=1 --disable-gpu"
+    unsandboxed = "--no-sandbox --renderer-process-limit=1 --disable-gpu --no-zygote"
+    assert chromium_flags("--no-sandbox", sandboxed=False) == unsandboxed
+    assert chromium_flags("--renderer-process-limit=3", sandboxed=True) == "--renderer-process-limit=3 --disable-gpu"
