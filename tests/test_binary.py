@@ -28,7 +28,8 @@ from tests.xserver import start_x_server, wait_for
 ROOT = Path(__file__).resolve().parent.parent
 RESOURCES = ROOT / "resources"
 MIB = 1024 * 1024
-ONE_FILE_LIMIT = 160 * MIB
+# QtWebEngine's library is stored uncompressed (a faster start: build.spec, README): 270 MiB measured
+ONE_FILE_LIMIT = 280 * MIB
 
 pytestmark = [pytest.mark.slow, pytest.mark.timeout(1200)]
 
@@ -254,6 +255,11 @@ def test_one_folder_serves(one_folder: Path, serve: Callable[..., BinaryServer])
     assert server.stop() == 0
 
 
+def compressed(binary: Path, name: str) -> bool:
+    """Whether a file is stored zlib-compressed inside a one-file binary."""
+    return bool(CArchiveReader(str(binary)).toc[name][3])
+
+
 def archive_names(binary: Path) -> tuple[set[str], set[str]]:
     """The files inside a one-file binary and the Python modules in its module archive."""
     reader = CArchiveReader(str(binary))
@@ -292,6 +298,9 @@ def test_one_file_contents(one_file: Path) -> None:
     assert not {name for name in files if name.startswith(("libgtk-3", "libcairo", "libcups"))}
     assert not {m for m in modules if m.split(".")[0] in {"plotly", "pytest", "hypothesis", "selenium", "PyInstaller"}}
     assert one_file.stat().st_size <= ONE_FILE_LIMIT, f"{one_file.stat().st_size / MIB:.1f} MiB"
+    assert not compressed(one_file, "PySide6/Qt/lib/libQt6WebEngineCore.so.6")  # nothing to inflate at start
+    assert compressed(one_file, "PySide6/Qt/lib/libQt6Gui.so.6")
+    assert compressed(one_file, "PySide6/Qt/resources/icudtl.dat")
 
 
 def installed_files(prefix: Path) -> set[str]:
