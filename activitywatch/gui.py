@@ -21,12 +21,13 @@ from types import TracebackType
 from PySide6.QtCore import QSocketNotifier, QUrl
 from PySide6.QtGui import QDesktopServices
 
-from activitywatch.app import VERSION, build_server, open_store, start_logging, write_export
+from activitywatch.app import VERSION, build_server, open_store, start_logging, start_sync, write_export
 from activitywatch.assets import resource
 from activitywatch.config import Settings, default_config_file, default_data_dir
 from activitywatch.core.errors import AwError, NotFound
 from activitywatch.server.runner import ApiServer
 from activitywatch.store import Store
+from activitywatch.sync.runner import SyncThread
 from activitywatch.ui.autostart import autostart_for, launch_command
 from activitywatch.ui.backend import AppInfo, Progress, WatcherStatus
 from activitywatch.ui.desktop import Desktop
@@ -250,6 +251,7 @@ class GuiApp:
         self.watchers: WatcherSet | None = None
         self.tracker: DesktopTracker | None = None
         self.desktop: Desktop | None = None
+        self.sync: SyncThread | None = None
 
     def fail(self, message: str) -> int:
         """A known problem at start: one line on stderr, one dialog; the exit status."""
@@ -303,6 +305,7 @@ class GuiApp:
         self.desktop.start()  # pauses first if a pause was left running, so watchers start paused
         if self.watchers is not None:
             self.watchers.start(name for name, on in enabled.items() if on)
+        self.sync = start_sync(settings, self.store)
         log.info("ActivityWatch %s%s", VERSION, " (testing)" if settings.testing else "")
         log.info("Data folder: %s; dashboard: %s/", settings.data_dir, self.server.url)
         return None
@@ -315,6 +318,9 @@ class GuiApp:
         if self.watchers is not None:
             self.watchers.stop(timeout)
             self.watchers = None
+        if self.sync is not None:
+            self.sync.stop(2 * timeout)  # after the watchers: their last events go out too
+            self.sync = None
         if self.server is not None:
             self.server.stop(timeout)
             self.server = None
