@@ -40,6 +40,10 @@ def _when(ns: int | None) -> str:
 
 def _print_devices(report: RoundReport) -> None:
     for d in report.devices:
+        if d.this_device:
+            line = f"{d.hostname} ({d.device}, this device): last push {_when(d.last_push)}, {d.events} events pushed"
+            print(line + (f"; error: {d.error}" if d.error else ""))
+            continue
         line = (
             f"{d.hostname} ({d.device}): last push {_when(d.last_push)}, last pull {_when(d.last_pull)}, "
             f"{d.events} events, {d.lag} segments behind"

@@ -62,6 +62,7 @@ class DeviceStatus:
     segments_listed: int = 0
     events: int = 0  # events applied from it so far
     error: str | None = None
+    this_device: bool = False
 
     @property
     def lag(self) -> int:
@@ -194,7 +195,7 @@ class Syncer:
     def status(self) -> RoundReport:
         """Every device's state as the folder and this store tell it, changing nothing."""
         report = RoundReport()
-        own = DeviceStatus(self.device, self.hostname)
+        own = DeviceStatus(self.device, self.hostname, this_device=True)
         try:
             manifest = self._own_manifest()
             if manifest is not None:
