@@ -46,7 +46,9 @@ class Device:
         self.store.insert_events(
             bucket_id,
             [
-                Event(BASE + (first + i) * 60 * S, 60 * S, {"app": app, "title": f"{self.name} secret title {first + i}"})
+                Event(
+                    BASE + (first + i) * 60 * S, 60 * S, {"app": app, "title": f"{self.name} secret title {first + i}"}
+                )
                 for i in range(count)
             ],
         )

@@ -21,7 +21,7 @@ from activitywatch.server.options import ServerOptions
 from activitywatch.server.runner import ApiServer
 from activitywatch.store.syncfeed import forget_cursor, remote_buckets
 from tests.conftest import cli_env, run_cli
-from tests.sync_support import BASE, S, Device, content, devices, everything
+from tests.sync_support import BASE, S, content, devices, everything
 
 KEYRING = {"PYTHON_KEYRING_BACKEND": "keyrings.alt.file.PlaintextKeyring"}
 
@@ -232,7 +232,9 @@ def test_cli_init_join_now_status_leave(home: Path) -> None:
     # A wrong key is one sentence and a non-zero exit; nothing is set up.
     status, out, err = aw(home, "two", "sync", "join", "--folder", str(folder), "--key", "ab" * 32)
     assert status == 1
-    assert err.strip() == f"Error: This key does not open the sync files in {folder}; check the key shown by `sync init`."
+    assert (
+        err.strip() == f"Error: This key does not open the sync files in {folder}; check the key shown by `sync init`."
+    )
     assert not (home / "two" / "sync.json").exists()
     status, out, err = aw(home, "two", "sync", "join", "--folder", str(folder), "--key", key)
     assert status == 0, err
@@ -290,7 +292,7 @@ def _export_file(home: Path) -> Path:
 def test_the_config_names_the_folder_and_interval(home: Path) -> None:
     config = home / "config.toml"
     config.write_text(f'[sync]\nfolder = "{home / "elsewhere"}"\ninterval = 5\nenabled = true\n')
-    from activitywatch.config import load_settings  # noqa: PLC0415
+    from activitywatch.config import load_settings
 
     settings = load_settings(data_dir=home / "d", config_file=config)
     assert settings.sync.folder == home / "elsewhere" and settings.sync.interval == 5
