@@ -3,6 +3,7 @@ free ports, configured through their REST API, stopped by their REST API or thei
 
 from __future__ import annotations
 
+import contextlib
 import re
 import secrets
 import subprocess
@@ -121,10 +122,8 @@ class Syncthing:
 
     def stop(self) -> None:
         """Shut down through the API (or kill by PID if it does not go)."""
-        try:
+        with contextlib.suppress(httpx.HTTPError):
             self.http.post("/rest/system/shutdown")
-        except httpx.HTTPError:
-            pass
         try:
             self.proc.wait(timeout=20)
         except subprocess.TimeoutExpired:
