@@ -52,8 +52,14 @@ def build_device(root: Path, name: str, events: int, seed: int) -> Store:
     step = 365 * 86400 * S // max(n_window, 1)
     batch: list[Event] = []
     for i in range(n_window):
-        title = pool[min(int(rng.paretovariate(1.2)) - 1, len(pool) - 1) if rng.random() < 0.7 else rng.randrange(len(pool))]
-        batch.append(Event(YEAR_START + i * step, rng.randint(1, step // S) * S, {"app": title.rsplit(" - ", 1)[1], "title": title}))
+        title = pool[
+            min(int(rng.paretovariate(1.2)) - 1, len(pool) - 1) if rng.random() < 0.7 else rng.randrange(len(pool))
+        ]
+        batch.append(
+            Event(
+                YEAR_START + i * step, rng.randint(1, step // S) * S, {"app": title.rsplit(" - ", 1)[1], "title": title}
+            )
+        )
         if len(batch) == 20_000:
             store.insert_events(window, batch)
             batch = []
@@ -102,14 +108,19 @@ def main() -> None:
             syncer = Syncer(store, folder, key, str(uuid.uuid4()), name, f"i{d}")
             cpu, _ = cpu_wall(syncer.round)
             push_cpu.append(cpu)
-            print(f"{name}: {args.events:,} events built and pushed in {time.perf_counter() - t0:.1f} s (push CPU {cpu:.1f} s)", flush=True)
+            print(
+                f"{name}: {args.events:,} events built and pushed in {time.perf_counter() - t0:.1f} s (push CPU {cpu:.1f} s)",
+                flush=True,
+            )
             if d > 0:
                 store.close()
             else:
                 first = (store, syncer)
         total = args.devices * args.events
         size = folder_bytes(folder)
-        print(f"folder: {size / 2**20:.1f} MiB for {total:,} events; SQLite files: {db_bytes / 2**20:.1f} MiB; ratio {size / db_bytes:.1%}")
+        print(
+            f"folder: {size / 2**20:.1f} MiB for {total:,} events; SQLite files: {db_bytes / 2**20:.1f} MiB; ratio {size / db_bytes:.1%}"
+        )
 
         newcomer = Store(root / "newcomer.db")
         new_syncer = Syncer(newcomer, folder, key, str(uuid.uuid4()), "newcomer", "inew")
@@ -121,11 +132,15 @@ def main() -> None:
 
         cpu, wall = cpu_wall(catch_up)
         assert report is not None and not report.errors, report
-        print(f"catch-up: {report.pulled.events_changed:,} events from {args.devices} devices in {wall:.1f} s wall, {cpu:.1f} s CPU ({report.pulled.events_changed / wall:,.0f} events/s)")
+        print(
+            f"catch-up: {report.pulled.events_changed:,} events from {args.devices} devices in {wall:.1f} s wall, {cpu:.1f} s CPU ({report.pulled.events_changed / wall:,.0f} events/s)"
+        )
 
         idle = [cpu_wall(new_syncer.round)[0] for _ in range(20)]
         per_round = statistics.median(idle)
-        print(f"idle round: {per_round * 1000:.2f} ms CPU (median of 20) = {per_round / 60:.4%} of a core at a 60 s interval")
+        print(
+            f"idle round: {per_round * 1000:.2f} ms CPU (median of 20) = {per_round / 60:.4%} of a core at a 60 s interval"
+        )
 
         store, syncer = first
         window = "aw-watcher-window_device0"
@@ -133,10 +148,22 @@ def main() -> None:
         minute_cpu = 0.0
         for minute in range(1440):
             at = day + minute * 60 * S
-            store.insert_events(window, [Event(at + i * 20 * S, 20 * S, {"app": "code", "title": f"busy day file {minute % 50}"}) for i in range(3)])
+            store.insert_events(
+                window,
+                [
+                    Event(at + i * 20 * S, 20 * S, {"app": "code", "title": f"busy day file {minute % 50}"})
+                    for i in range(3)
+                ],
+            )
             minute_cpu += cpu_wall(syncer.round)[0]
         print(f"busy day, pushed every minute: 1,440 rounds, {3 * 1440:,} events, {minute_cpu:.2f} s CPU in all")
-        store.insert_events(window, [Event(day + 86400 * S + i * 20 * S, 20 * S, {"app": "code", "title": f"busy day file {i % 50}"}) for i in range(4320)])
+        store.insert_events(
+            window,
+            [
+                Event(day + 86400 * S + i * 20 * S, 20 * S, {"app": "code", "title": f"busy day file {i % 50}"})
+                for i in range(4320)
+            ],
+        )
         one_cpu = cpu_wall(syncer.round)[0]
         print(f"busy day, pushed in one round: {4320:,} events, {one_cpu:.3f} s CPU")
         cpu, wall = cpu_wall(new_syncer.round)

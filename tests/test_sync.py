@@ -20,6 +20,7 @@ from activitywatch.server.app import create_app
 from activitywatch.server.options import ServerOptions
 from activitywatch.server.runner import ApiServer
 from activitywatch.store.syncfeed import forget_cursor, remote_buckets
+from activitywatch.sync.folder import unseal
 from tests.conftest import cli_env, run_cli
 from tests.sync_support import BASE, S, content, devices, everything
 
@@ -301,3 +302,23 @@ def test_the_config_names_the_folder_and_interval(home: Path) -> None:
     assert result.returncode == 1
     assert "[sync] folder must be an absolute path" in result.stderr
     assert os.path.isdir(home)  # nothing else to see: the sentence is the answer
+
+
+def test_small_segments_are_merged_and_a_reader_halfway_through_ends_right(tmp_path: Path) -> None:
+    with devices(tmp_path, "a", "b") as (folder, key, (a, b)):
+        a.make_window_bucket()
+        for minute in range(40):
+            a.add_windows(a.window, minute * 2, 2)
+            if minute == 20:  # edits and deletions of events in earlier segments
+                old = a.store.get_events(a.window)
+                a.store.insert_events(a.window, [Event(old[-5].timestamp, S, {"app": "edited"}, old[-5].id)])
+                a.store.delete_event(a.window, old[-7].id or 0)
+            a.round()
+            if minute in (7, 25):
+                b.round()  # b stops in the middle of what becomes a merged segment
+        report = b.round()
+        assert report.errors == []
+        assert content(b.store, a.window) == content(a.store, a.window)
+        manifest = unseal(key, (folder / a.id / "manifest").read_bytes(), "manifest")
+        assert [(s["first"], s["n"]) for s in manifest["segments"]][:2] == [(1, 16), (17, 32)]
+        assert len(manifest["segments"]) == 2 + (40 - 32)  # one segment per round

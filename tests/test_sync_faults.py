@@ -189,7 +189,7 @@ CASES: dict[str, Callable[[Path, bytes], str]] = {
     "bucket out of range": _hostile(lambda doc: _event_row(doc, [7, 1, BASE, 5, {}]), "is not an integer"),
     "data not an object": _hostile(lambda doc: _event_row(doc, [0, 1, BASE, 5, "x"]), "is not an object"),
     "timestamp out of range": _hostile(lambda doc: _event_row(doc, [0, 1, 2**64 - 1, 5, {}]), "is not an integer"),
-    "claims another segment": _hostile(lambda doc: _set(doc, n=1), "claims to be segment 1"),
+    "claims another segment": _hostile(lambda doc: _set(doc, n=1), "claims to be segment 2-1"),
     "claims another device": _hostile(lambda doc: _set(doc, device="someone-else"), "claims to be segment"),
     "missing field": _hostile(lambda doc: {k: v for k, v in doc.items() if k != "buckets"}, "'buckets'"),
 }

@@ -33,9 +33,13 @@ TRAVELLING_SETTINGS = ("classes",)
 SQL_OWN_BUCKETS = SQL_BUCKET_ROW + " WHERE key NOT IN (SELECT bucket_key FROM sync_buckets) ORDER BY id"
 SQL_OWN_EVENTS = (
     "SELECT b.id, e.id, e.starttime, e.endtime, e.data, e.seq FROM events e JOIN buckets b ON b.key = e.bucket_key"
-    " WHERE e.seq > ? AND e.bucket_key NOT IN (SELECT bucket_key FROM sync_buckets) ORDER BY e.seq LIMIT ?"
+    " WHERE e.seq > ? AND e.seq <= ? AND e.bucket_key NOT IN (SELECT bucket_key FROM sync_buckets)"
+    " ORDER BY e.seq LIMIT ?"
 )
-SQL_LOG = "SELECT n, kind, bucket, event_id, start, end, buckets FROM sync_log WHERE n > ? ORDER BY n LIMIT ?"
+SQL_LOG = (
+    "SELECT n, kind, bucket, event_id, start, end, buckets FROM sync_log WHERE n > ? AND n <= ? ORDER BY n LIMIT ?"
+)
+NO_BOUND = 2**63 - 1
 SQL_LOG_FORGET = "INSERT INTO sync_log (kind, start, end, buckets) VALUES ('forget', ?, ?, ?)"
 SQL_REMOTE_BUCKET = (
     "SELECT b.key, b.id FROM sync_buckets s JOIN buckets b ON b.key = s.bucket_key"
@@ -82,20 +86,28 @@ class LocalChanges:
     complete: bool  # False when `limit` cut the changes short: call again from (seq, log)
 
 
-def local_changes(store: Store, after_seq: int, after_log: int, limit: int = 100_000) -> LocalChanges:
-    """Changes of this device's own buckets after (after_seq, after_log), at most about `limit` rows.
+def local_changes(
+    store: Store,
+    after_seq: int,
+    after_log: int,
+    limit: int = 100_000,
+    upto: tuple[int, int] = (NO_BOUND, NO_BOUND),
+) -> LocalChanges:
+    """Changes of this device's own buckets after (after_seq, after_log) and up to `upto` (the same
+    range again, to merge segments: an event changed since is left for the later segment that has it),
+    at most about `limit` rows.
 
     Deletions come before the events that follow them: while the log has more than `limit` entries
     left, no events are given (so a deleted and re-created bucket is never deleted after re-creation).
     """
     with store._reading() as conn:
-        log_rows = fetch(conn, SQL_LOG, (after_log, limit + 1))
+        log_rows = fetch(conn, SQL_LOG, (after_log, upto[1], limit + 1))
         entries = [
             LogEntry(n, kind, bucket, event_id, start, end, load_json(buckets) if buckets is not None else None)
             for n, kind, bucket, event_id, start, end, buckets in log_rows[:limit]
         ]
         log_done = len(log_rows) <= limit
-        event_rows = fetch(conn, SQL_OWN_EVENTS, (after_seq, limit + 1)) if log_done else []
+        event_rows = fetch(conn, SQL_OWN_EVENTS, (after_seq, upto[0], limit + 1)) if log_done else []
         buckets = [bucket_from_row(row) for row in fetch(conn, SQL_OWN_BUCKETS)]
         settings = {
             key: load_json(value)
@@ -262,6 +274,17 @@ def settings_to_push(store: Store, settings: dict[str, Any], device: str, now: i
             if known is None or known["hash"] != sha256_text(dump_json(value)):
                 changed[key] = (value, now, device)
     return changed
+
+
+def setting_stamps(store: Store, settings: dict[str, Any]) -> dict[str, tuple[Any, int, str]]:
+    """The travelling settings as last pushed or applied, with their stamps (for a merged segment)."""
+    stamped: dict[str, tuple[Any, int, str]] = {}
+    with store._reading() as conn:
+        for key, value in settings.items():
+            known = _setting_record(conn, key)
+            if known is not None and known["hash"] == sha256_text(dump_json(value)):
+                stamped[key] = (value, int(known["changed"]), str(known["by"]))
+    return stamped
 
 
 def record_settings(store: Store, pushed: dict[str, tuple[Any, int, str]]) -> None:

@@ -38,9 +38,9 @@ def buckets_hash(buckets: list[Bucket]) -> str:
 
 
 def segment_doc(
-    device: str, n: int, changes: LocalChanges, settings: dict[str, tuple[Any, int, str]]
+    device: str, n: int, changes: LocalChanges, settings: dict[str, tuple[Any, int, str]], first: int | None = None
 ) -> dict[str, Any]:
-    """The document of segment `n` holding `changes`."""
+    """The document of segment `n` (or of `first`..`n` merged) holding `changes`."""
     index = {b.id: i for i, b in enumerate(changes.buckets)}
     rows: list[list[Any]] = []
     prev_id = prev_start = 0
@@ -54,6 +54,7 @@ def segment_doc(
         "v": VERSION,
         "device": device,
         "n": n,
+        "first": n if first is None else first,
         "buckets": [_bucket_doc(b) for b in changes.buckets],
         "deleted_buckets": [e.bucket for e in entries if e.kind == "bucket"],
         "forgets": [[e.start, e.end, e.buckets] for e in entries if e.kind == "forget"],
@@ -89,12 +90,14 @@ def _dict(value: Any) -> dict[str, Any]:
     return value
 
 
-def read_segment(doc: Any, device: str, n: int, where: str) -> RemoteBatch:
+def read_segment(doc: Any, device: str, span: tuple[int, int], where: str) -> RemoteBatch:
     """The changes in a segment document, checked (FolderError naming `where` otherwise)."""
     try:
         doc = _dict(doc)
-        if doc.get("device") != device or doc.get("n") != n:
-            raise ValueError(f"it claims to be segment {doc.get('n')!r} of device {doc.get('device')!r:.60}")
+        if doc.get("device") != device or (doc.get("first"), doc.get("n")) != span:
+            raise ValueError(
+                f"it claims to be segment {doc.get('first')!r}-{doc.get('n')!r} of device {doc.get('device')!r:.60}"
+            )
         buckets = []
         for raw in doc["buckets"]:
             item = _dict(raw)
@@ -159,9 +162,14 @@ def manifest_doc(
     }
 
 
+def segment_file(first: int, last: int) -> str:
+    """The file name of the segment holding changes `first`..`last` (one number: not merged)."""
+    return f"{last:08}.seg" if first == last else f"{first:08}-{last:08}.seg"
+
+
 def read_manifest(doc: Any, device: str, where: str) -> dict[str, Any]:
-    """A manifest document, checked: it names its own device, and segments 1..N each once, by a plain
-    file name in the device's folder (no paths)."""
+    """A manifest document, checked: it names its own device, and segments covering 1..N in order,
+    each by a plain file name in the device's folder (no paths)."""
     try:
         doc = _dict(doc)
         if doc.get("device") != device:
@@ -170,13 +178,17 @@ def read_manifest(doc: Any, device: str, where: str) -> dict[str, Any]:
         _str(doc["instance"])
         _int(doc["written_at"], MIN_NS, MAX_NS)
         _dict(doc["state"])
-        for i, raw in enumerate(doc["segments"], start=1):
+        last = 0
+        for raw in doc["segments"]:
             entry = _dict(raw)
-            if entry.get("n") != i:
-                raise ValueError(f"segment {i} is listed as {entry.get('n')!r}")
+            n = _int(entry.get("n"), last + 1, 2**40)
+            first = _int(entry.setdefault("first", n), last + 1, n)
+            if first != last + 1:
+                raise ValueError(f"segment {first} follows segment {last}")
             name = _str(entry["file"])
-            if not SEGMENT_NAME.fullmatch(name) or name != f"{i:08}.seg":
-                raise ValueError(f"segment {i} names the file {name!r:.80}")
+            if not SEGMENT_NAME.fullmatch(name) or name != segment_file(first, n):
+                raise ValueError(f"segment {n} names the file {name!r:.80}")
+            last = n
             _str(entry["sha256"])
             _int(entry["size"], 0, 2**40)
             _int(entry["events"], 0, 2**40)

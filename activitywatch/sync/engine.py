@@ -12,7 +12,9 @@ error; the other devices go on.
 
 from __future__ import annotations
 
+import contextlib
 import logging
+import os
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -29,11 +31,13 @@ from activitywatch.store.syncfeed import (
     cursor,
     local_changes,
     record_settings,
+    setting_stamps,
     settings_to_push,
 )
 from activitywatch.sync import documents
 from activitywatch.sync.folder import (
     MANIFEST,
+    SEGMENT_NAME,
     FolderError,
     UnknownVersion,
     device_dirs,
@@ -47,6 +51,8 @@ from activitywatch.sync.folder import (
 log = logging.getLogger(__name__)
 
 SEGMENT_EVENTS = 100_000
+MERGE_FANOUT = 16  # segments of equal span merged into one
+UNLISTED_GRACE_S = 3600.0  # a merged segment's parts are deleted after this long
 MAX_MANIFEST_BYTES = 64 * 1024 * 1024
 
 
@@ -107,6 +113,7 @@ class Syncer:
         self.hostname = hostname
         self.instance = instance
         self._clock = clock
+        self._manifests: dict[str, tuple[tuple[int, int, int], dict[str, Any]]] = {}
 
     def round(self) -> RoundReport:
         """Push, then pull; errors are reported, never raised (except bugs)."""
@@ -124,14 +131,24 @@ class Syncer:
 
     # ----------------------------------------------------------------- push
 
+    def _read_manifest(self, path: Path, device: str, where: str) -> dict[str, Any]:
+        """A device's manifest, decrypted and checked once per version of the file (by its stat)."""
+        st = os.stat(path)
+        stamp = (st.st_ino, st.st_size, st.st_mtime_ns)
+        cached = self._manifests.get(device)
+        if cached is not None and cached[0] == stamp:
+            return cached[1]
+        doc = documents.read_manifest(
+            unseal(self.key, read_bounded(path, where, MAX_MANIFEST_BYTES), where), device, where
+        )
+        self._manifests[device] = (stamp, doc)
+        return doc
+
     def _own_manifest(self) -> dict[str, Any] | None:
         path = self.folder / self.device / MANIFEST
         if not path.exists():
             return None
-        where = f"This device's manifest ({path})"
-        doc = documents.read_manifest(
-            unseal(self.key, read_bounded(path, where, MAX_MANIFEST_BYTES), where), self.device, where
-        )
+        doc = self._read_manifest(path, self.device, f"This device's manifest ({path})")
         if doc["instance"] != self.instance:
             raise FolderError(
                 f"Another installation writes to {path.parent} as device {self.device} (two devices claim one "
@@ -139,8 +156,33 @@ class Syncer:
             )
         return doc
 
+    def _write_segment(self, own: Path, first: int, last: int, changes: Any, settings: Any) -> dict[str, Any]:
+        doc = documents.segment_doc(self.device, last, changes, settings, first=first)
+        blob = seal(self.key, doc)
+        name = documents.segment_file(first, last)
+        write_atomic(own / name, blob)
+        return {
+            "n": last,
+            "first": first,
+            "file": name,
+            "sha256": sha256(blob),
+            "size": len(blob),
+            "events": len(doc["events"]),
+            "seq": changes.seq,
+            "log": changes.log,
+        }
+
+    def _write_manifest(self, own: Path, segments: list[dict[str, Any]], state: dict[str, Any]) -> None:
+        doc = documents.manifest_doc(
+            self.device, self.hostname, self.instance, self._clock(), segments=segments, state=state
+        )
+        path = own / MANIFEST
+        write_atomic(path, seal(self.key, doc))
+        st = os.stat(path)
+        self._manifests[self.device] = ((st.st_ino, st.st_size, st.st_mtime_ns), doc)
+
     def push(self, report: RoundReport) -> None:
-        """Write this device's changes since its last segment."""
+        """Write this device's changes since its last segment, then merge small segments."""
         own = self.folder / self.device
         if not self.folder.is_dir():
             raise FolderError(f"The sync folder {self.folder} does not exist (not mounted, or moved?).")
@@ -156,39 +198,57 @@ class Syncer:
             settings = settings_to_push(self.store, changes.settings, self.device, self._clock())
             if not changes.events and not changes.entries and not settings and b_hash == state.get("buckets"):
                 return
-            n = len(segments) + 1
-            doc = documents.segment_doc(self.device, n, changes, settings)
-            blob = seal(self.key, doc)
-            name = f"{n:08}.seg"
-            write_atomic(own / name, blob)
-            segments.append(
-                {
-                    "n": n,
-                    "file": name,
-                    "sha256": sha256(blob),
-                    "size": len(blob),
-                    "events": len(doc["events"]),
-                    "seq": changes.seq,
-                    "log": changes.log,
-                }
-            )
+            n = segments[-1]["n"] + 1 if segments else 1
+            entry = self._write_segment(own, n, n, changes, settings)
+            segments.append(entry)
             state = {"buckets": b_hash}
-            write_atomic(
-                own / MANIFEST,
-                seal(
-                    self.key,
-                    documents.manifest_doc(
-                        self.device, self.hostname, self.instance, self._clock(), segments=segments, state=state
-                    ),
-                ),
-            )
+            self._merge(own, segments)
+            self._write_manifest(own, segments, state)  # after its segments: a reader finds every file listed
             if settings:
                 record_settings(self.store, settings)
             report.pushed_segments += 1
-            report.pushed_events += len(doc["events"])
+            report.pushed_events += entry["events"]
             seq, log_n = changes.seq, changes.log
             if changes.complete:
+                break
+        self._remove_unlisted(own, segments)
+
+    def _merge(self, own: Path, segments: list[dict[str, Any]]) -> None:
+        """Merge the last MERGE_FANOUT segments into one while they cover equal spans (like an LSM
+        tree: a year of one-minute pushes stays a few dozen files) and stay under SEGMENT_EVENTS."""
+        while len(segments) >= MERGE_FANOUT:
+            tail = segments[-MERGE_FANOUT:]
+            spans = {e["n"] - e["first"] for e in tail}
+            if len(spans) != 1 or sum(e["events"] for e in tail) > SEGMENT_EVENTS:
                 return
+            before = segments[-MERGE_FANOUT - 1] if len(segments) > MERGE_FANOUT else {"seq": 0, "log": 0}
+            last = tail[-1]
+            changes = local_changes(
+                self.store, before["seq"], before["log"], 2 * SEGMENT_EVENTS, upto=(last["seq"], last["log"])
+            )
+            if not changes.complete:
+                return
+            stamped = setting_stamps(self.store, changes.settings)
+            entry = self._write_segment(own, tail[0]["first"], last["n"], changes, stamped)
+            entry["seq"], entry["log"] = last["seq"], last["log"]
+            segments[-MERGE_FANOUT:] = [entry]
+
+    def _remove_unlisted(self, own: Path, segments: list[dict[str, Any]]) -> None:
+        """Delete this device's segment files no manifest has listed for a while (merged ones: a reader
+        may still be reading them from the previous manifest)."""
+        listed = {e["file"] for e in segments}
+        cutoff = time.time() - UNLISTED_GRACE_S
+        try:
+            names = os.listdir(own)
+        except OSError:
+            return
+        for name in names:
+            if name in listed or not SEGMENT_NAME.fullmatch(name):
+                continue
+            path = own / name
+            with contextlib.suppress(OSError):
+                if path.stat().st_mtime < cutoff:
+                    path.unlink()
 
     # ----------------------------------------------------------------- pull
 
@@ -200,7 +260,7 @@ class Syncer:
             manifest = self._own_manifest()
             if manifest is not None:
                 own.last_push = manifest["written_at"]
-                own.segments_listed = own.segments_applied = len(manifest["segments"])
+                own.segments_listed = own.segments_applied = _last(manifest)
                 own.events = sum(int(s["events"]) for s in manifest["segments"])
         except AwError as exc:
             own.error = exc.message
@@ -228,12 +288,13 @@ class Syncer:
     def _pull_device(self, device: str, status: DeviceStatus, report: RoundReport, apply: bool = True) -> None:
         base = self.folder / device
         where = f"Device {device}: {base / MANIFEST}"
-        manifest = documents.read_manifest(
-            unseal(self.key, read_bounded(base / MANIFEST, where, MAX_MANIFEST_BYTES), where), device, where
-        )
+        try:
+            manifest = self._read_manifest(base / MANIFEST, device, where)
+        except FileNotFoundError:
+            raise FolderError(f"{where} is missing (not synced yet, or deleted).") from None
         status.hostname = manifest["hostname"]
         status.last_push = manifest["written_at"]
-        status.segments_listed = len(manifest["segments"])
+        status.segments_listed = _last(manifest)
         text = cursor(self.store, device)
         done: dict[str, Any] = orjson.loads(text) if text else {"n": 0, "events": 0, "instance": None}
         status.segments_applied = int(done["n"])
@@ -244,16 +305,19 @@ class Syncer:
                 f"{where} was written by another installation than before (two devices claim the id {device}, "
                 "or it was set up again); not pulled."
             )
-        if len(manifest["segments"]) < done["n"]:
+        if _last(manifest) < done["n"]:
             raise FolderError(f"{where} lists fewer segments than were already applied (an old copy?); not pulled.")
         if not apply:
             return
-        for entry in manifest["segments"][done["n"] :]:
+        for entry in manifest["segments"]:
+            if entry["n"] <= done["n"]:
+                continue  # applied (a merged segment reaching past the cursor is applied again: idempotent)
             seg_where = f"Device {device}: {base / entry['file']}"
             blob = read_bounded(base / entry["file"], seg_where)
             if sha256(blob) != entry["sha256"]:
                 raise FolderError(f"{seg_where} does not match its hash in the manifest (damaged or replaced).")
-            batch = documents.read_segment(unseal(self.key, blob, seg_where), device, entry["n"], seg_where)
+            span = (entry["first"], entry["n"])
+            batch = documents.read_segment(unseal(self.key, blob, seg_where), device, span, seg_where)
             done = {
                 "n": entry["n"],
                 "events": done["events"] + len(batch.events),
@@ -267,3 +331,8 @@ class Syncer:
                 raise FolderError(f"{seg_where} cannot be applied: {exc.message}") from None
             report.pulled.add(applied)
             status.segments_applied, status.events, status.last_pull = done["n"], done["events"], done["at"]
+
+
+def _last(manifest: dict[str, Any]) -> int:
+    """The number of the last change segment a manifest lists (0: none)."""
+    return int(manifest["segments"][-1]["n"]) if manifest["segments"] else 0

@@ -26,7 +26,7 @@ from activitywatch.core.errors import AwError
 MAGIC = b"AWSYNC"
 VERSION = 1
 MANIFEST = "manifest"
-SEGMENT_NAME = re.compile(r"[0-9]{8}\.seg")
+SEGMENT_NAME = re.compile(r"[0-9]{8}(-[0-9]{8})?\.seg")
 DEVICE_NAME = re.compile(r"[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}")
 KEY_PATTERN = re.compile(r"[0-9a-f]{64}")
 MAX_FILE_BYTES = 128 * 1024 * 1024  # a segment holds at most ~100k events: far below this
