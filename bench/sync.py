@@ -28,7 +28,23 @@ from activitywatch.sync.folder import check_key, new_key
 S = 1_000_000_000
 YEAR_START = 1_704_067_200 * S  # 2024-01-01
 APPS = ["firefox", "code", "gnome-terminal", "slack", "thunderbird", "evince", "libreoffice", "spotify", "zoom"]
-WORDS = "report budget meeting notes draft review plan issue release build test fix design chart data".split()
+WORDS = [
+    "report",
+    "budget",
+    "meeting",
+    "notes",
+    "draft",
+    "review",
+    "plan",
+    "issue",
+    "release",
+    "build",
+    "test",
+    "fix",
+    "design",
+    "chart",
+    "data",
+]
 
 
 def titles(rng: random.Random, count: int) -> list[str]:

@@ -117,8 +117,12 @@ def local_changes(
                 TRAVELLING_SETTINGS,
             )
         }
+        top = int(scalar(conn, "SELECT max(seq) FROM events") or 0)
     events = [(b, i, s, e, d) for b, i, s, e, d, _ in event_rows[:limit]]
     seq = event_rows[:limit][-1][5] if event_rows else after_seq
+    if log_done and len(event_rows) <= limit and upto[0] == NO_BOUND:
+        # Every row up to the top was looked at (other devices' rows too): start after them next time.
+        seq = max(seq, top)
     log = entries[-1].n if entries else after_log
     return LocalChanges(seq, log, buckets, events, entries, settings, log_done and len(event_rows) <= limit)
 

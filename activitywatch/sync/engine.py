@@ -114,6 +114,7 @@ class Syncer:
         self.instance = instance
         self._clock = clock
         self._manifests: dict[str, tuple[tuple[int, int, int], dict[str, Any]]] = {}
+        self._scanned = (0, 0)  # (change sequence, sync log) looked through without finding own changes
 
     def round(self) -> RoundReport:
         """Push, then pull; errors are reported, never raised (except bugs)."""
@@ -192,17 +193,21 @@ class Syncer:
         state: dict[str, Any] = dict(manifest["state"]) if manifest else {}
         seq = int(segments[-1].get("seq", 0)) if segments else 0
         log_n = int(segments[-1].get("log", 0)) if segments else 0
+        if self._scanned[0] >= seq and self._scanned[1] >= log_n:
+            seq, log_n = self._scanned  # nothing of this device's changed in there (remote rows only)
+        merged = False
         while True:
             changes = local_changes(self.store, seq, log_n, SEGMENT_EVENTS)
             b_hash = documents.buckets_hash(changes.buckets)
             settings = settings_to_push(self.store, changes.settings, self.device, self._clock())
             if not changes.events and not changes.entries and not settings and b_hash == state.get("buckets"):
-                return
+                self._scanned = (changes.seq, changes.log)
+                break
             n = segments[-1]["n"] + 1 if segments else 1
             entry = self._write_segment(own, n, n, changes, settings)
             segments.append(entry)
             state = {"buckets": b_hash}
-            self._merge(own, segments)
+            merged = self._merge(own, segments) or merged
             self._write_manifest(own, segments, state)  # after its segments: a reader finds every file listed
             if settings:
                 record_settings(self.store, settings)
@@ -210,28 +215,34 @@ class Syncer:
             report.pushed_events += entry["events"]
             seq, log_n = changes.seq, changes.log
             if changes.complete:
+                self._scanned = (seq, log_n)
                 break
-        self._remove_unlisted(own, segments)
+        if merged:
+            self._remove_unlisted(own, segments)
 
-    def _merge(self, own: Path, segments: list[dict[str, Any]]) -> None:
+    def _merge(self, own: Path, segments: list[dict[str, Any]]) -> bool:
         """Merge the last MERGE_FANOUT segments into one while they cover equal spans (like an LSM
-        tree: a year of one-minute pushes stays a few dozen files) and stay under SEGMENT_EVENTS."""
+        tree: a year of one-minute pushes stays a few dozen files) and stay under SEGMENT_EVENTS; whether
+        any were merged."""
+        merged = False
         while len(segments) >= MERGE_FANOUT:
             tail = segments[-MERGE_FANOUT:]
             spans = {e["n"] - e["first"] for e in tail}
             if len(spans) != 1 or sum(e["events"] for e in tail) > SEGMENT_EVENTS:
-                return
+                return merged
             before = segments[-MERGE_FANOUT - 1] if len(segments) > MERGE_FANOUT else {"seq": 0, "log": 0}
             last = tail[-1]
             changes = local_changes(
                 self.store, before["seq"], before["log"], 2 * SEGMENT_EVENTS, upto=(last["seq"], last["log"])
             )
             if not changes.complete:
-                return
+                return merged
             stamped = setting_stamps(self.store, changes.settings)
             entry = self._write_segment(own, tail[0]["first"], last["n"], changes, stamped)
             entry["seq"], entry["log"] = last["seq"], last["log"]
             segments[-MERGE_FANOUT:] = [entry]
+            merged = True
+        return merged
 
     def _remove_unlisted(self, own: Path, segments: list[dict[str, Any]]) -> None:
         """Delete this device's segment files no manifest has listed for a while (merged ones: a reader
