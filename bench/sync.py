@@ -29,22 +29,9 @@ S = 1_000_000_000
 YEAR_START = 1_704_067_200 * S  # 2024-01-01
 APPS = ["firefox", "code", "gnome-terminal", "slack", "thunderbird", "evince", "libreoffice", "spotify", "zoom"]
 WORDS = [
-    "report",
-    "budget",
-    "meeting",
-    "notes",
-    "draft",
-    "review",
-    "plan",
-    "issue",
-    "release",
-    "build",
-    "test",
-    "fix",
-    "design",
-    "chart",
-    "data",
-]
+    "report", "budget", "meeting", "notes", "draft", "review", "plan", "issue",
+    "release", "build", "test", "fix", "design", "chart", "data",
+]  # fmt: skip
 
 
 def titles(rng: random.Random, count: int) -> list[str]:
@@ -125,7 +112,8 @@ def main() -> None:
             cpu, _ = cpu_wall(syncer.round)
             push_cpu.append(cpu)
             print(
-                f"{name}: {args.events:,} events built and pushed in {time.perf_counter() - t0:.1f} s (push CPU {cpu:.1f} s)",
+                f"{name}: {args.events:,} events built and pushed in {time.perf_counter() - t0:.1f} s"
+                f" (push CPU {cpu:.1f} s)",
                 flush=True,
             )
             if d > 0:
@@ -135,7 +123,8 @@ def main() -> None:
         total = args.devices * args.events
         size = folder_bytes(folder)
         print(
-            f"folder: {size / 2**20:.1f} MiB for {total:,} events; SQLite files: {db_bytes / 2**20:.1f} MiB; ratio {size / db_bytes:.1%}"
+            f"folder: {size / 2**20:.1f} MiB for {total:,} events; SQLite files: {db_bytes / 2**20:.1f} MiB;"
+            f" ratio {size / db_bytes:.1%}"
         )
 
         newcomer = Store(root / "newcomer.db")
@@ -149,13 +138,15 @@ def main() -> None:
         cpu, wall = cpu_wall(catch_up)
         assert report is not None and not report.errors, report
         print(
-            f"catch-up: {report.pulled.events_changed:,} events from {args.devices} devices in {wall:.1f} s wall, {cpu:.1f} s CPU ({report.pulled.events_changed / wall:,.0f} events/s)"
+            f"catch-up: {report.pulled.events_changed:,} events from {args.devices} devices in {wall:.1f} s wall,"
+            f" {cpu:.1f} s CPU ({report.pulled.events_changed / wall:,.0f} events/s)"
         )
 
         idle = [cpu_wall(new_syncer.round)[0] for _ in range(20)]
         per_round = statistics.median(idle)
         print(
-            f"idle round: {per_round * 1000:.2f} ms CPU (median of 20) = {per_round / 60:.4%} of a core at a 60 s interval"
+            f"idle round: {per_round * 1000:.2f} ms CPU (median of 20) = {per_round / 60:.4%} of a core"
+            " at a 60 s interval"
         )
 
         store, syncer = first

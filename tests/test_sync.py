@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import os
 import socket
+import time
 from pathlib import Path
 
 import httpx
@@ -21,7 +22,7 @@ from activitywatch.server.options import ServerOptions
 from activitywatch.server.runner import ApiServer
 from activitywatch.store.syncfeed import forget_cursor, remote_buckets
 from activitywatch.sync.folder import unseal
-from tests.conftest import cli_env, run_cli
+from tests.conftest import ServerProcess, cli_env, run_cli
 from tests.sync_support import BASE, S, content, devices, everything
 
 KEYRING = {"PYTHON_KEYRING_BACKEND": "keyrings.alt.file.PlaintextKeyring"}
@@ -322,3 +323,32 @@ def test_small_segments_are_merged_and_a_reader_halfway_through_ends_right(tmp_p
         manifest = unseal(key, (folder / a.id / "manifest").read_bytes(), "manifest")
         assert [(s["first"], s["n"]) for s in manifest["segments"]][:2] == [(1, 16), (17, 32)]
         assert len(manifest["segments"]) == 2 + (40 - 32)  # one segment per round
+
+
+def test_the_running_app_pushes_when_it_quits(home: Path) -> None:
+    folder = home / "Sync"
+    status, out, err = aw(home, "aw-data", "sync", "init", "--folder", str(folder))
+    assert status == 0, err
+    key = out.strip().splitlines()[-1]
+    config = home / "config.toml"
+    config.write_text("[sync]\ninterval = 3600\n")  # only the first round and the one at quit
+    proc = ServerProcess(home, "--config", str(config), env=KEYRING)
+    try:
+        proc.wait_ready()
+        device = (home / "aw-data" / "device_id").read_text().strip()
+        deadline = time.monotonic() + 60
+        while not (folder / device / "manifest").exists():  # the first round is done: the next is at quit
+            assert time.monotonic() < deadline, proc.output
+            time.sleep(0.05)
+        with httpx.Client(base_url=proc.url, timeout=30) as http:
+            http.post("/api/0/buckets/b", json={"client": "c", "type": "currentwindow", "hostname": "quitter"})
+            beat = {"timestamp": "2024-05-01T10:00:00Z", "duration": 5, "data": {"app": "last words"}}
+            assert http.post("/api/0/buckets/b/heartbeat?pulsetime=1", json=beat).status_code == 200
+    finally:
+        code, output = proc.stop()
+    assert code == 0, output
+    status, out, err = aw(home, "other", "sync", "join", "--folder", str(folder), "--key", key)
+    assert status == 0, err
+    status, out, err = aw(home, "other", "sync", "now")
+    assert status == 0, err
+    assert "applied 1 new or changed events" in out and "new buckets: b" in out
