@@ -2,7 +2,8 @@
 
 The database (schema 5, with settings) is built once per run from aw-server-rust's published schema
 (bench/awdb.py); each run imports it into a fresh data folder and records the wall time of the whole
-command (start-up, reading, privacy filters, writing, settings) and the command's peak RSS.
+command (start-up, reading, privacy filters, writing, settings), its CPU time (which a machine shared
+with other jobs disturbs less than the wall time) and its peak RSS.
 """
 
 from __future__ import annotations
@@ -32,10 +33,11 @@ class ImportBenchError(Exception):
 
 @dataclass(frozen=True)
 class ImportRun:
-    """One import: wall seconds, events per second, peak RSS of the command in MB."""
+    """One import: wall seconds, events per second, CPU seconds (user + system), peak RSS in MB."""
 
     seconds: float
     rate: float
+    cpu_seconds: float
     peak_mb: float
 
 
@@ -82,7 +84,7 @@ def run_once(source: Path, events: int) -> ImportRun:
             raise ImportBenchError(f"the import failed: {err.decode(errors='replace').strip()}")
         if f"Imported {events} events".encode() not in err:
             raise ImportBenchError(f"the import did not store {events:,} events: {err.decode(errors='replace')}")
-        return ImportRun(seconds, events / seconds, usage.ru_maxrss / 1024)
+        return ImportRun(seconds, events / seconds, usage.ru_utime + usage.ru_stime, usage.ru_maxrss / 1024)
     finally:
         shutil.rmtree(data_dir, ignore_errors=True)
 

@@ -350,3 +350,15 @@ def test_a_damaged_uploaded_database_is_a_422_and_stores_nothing(
     reply = http.post("/api/0/import", files={"file": ("notes.db", foreign.read_bytes())})
     assert reply.status_code == 422 and "not one of ActivityWatch's" in reply.json()["message"]
     assert snapshot(live_server.store) == before
+
+
+def test_a_closed_wal_database_gets_no_side_files(tmp_path: Path, store: Store) -> None:
+    """aw-server-rust stopped (its file stays in WAL mode): read where it is, nothing created beside it."""
+    folder = tmp_path / "aw-server-rust"
+    folder.mkdir()
+    make_db(folder / "sqlite.db", 5, wal=True)
+    assert sorted(p.name for p in folder.iterdir()) == ["sqlite.db"]
+    before = fingerprint(folder / "sqlite.db")
+    report = import_path(store, folder / "sqlite.db")
+    assert report.events_imported == 6
+    assert sorted(p.name for p in folder.iterdir()) == ["sqlite.db"] and fingerprint(folder / "sqlite.db") == before

@@ -5,16 +5,17 @@ from __future__ import annotations
 from pathlib import Path
 
 from activitywatch.importers import awpython, awrust
+from activitywatch.importers.csvfile import CsvSource, looks_like_csv
 from activitywatch.importers.exportfile import open_export
 from activitywatch.importers.locations import python_settings_file
 from activitywatch.importers.source import Source, SourceError
 from activitywatch.importers.sqlitefile import SQLITE_HEADER, ReadOnlyDatabase
 
-SNIFF_BYTES = 512
+SNIFF_BYTES = 4096
 
 
 def open_source(path: Path, settings_file: Path | None = None) -> Source:
-    """Open `path` for import: an export, an aw-server-rust or an aw-server (python) database.
+    """Open `path` for import: an export, an aw-server-rust or an aw-server (python) database, a CSV table.
 
     `settings_file`: aw-server (python)'s settings.json (looked up beside the database when not given).
     Anything else is a SourceError with one sentence.
@@ -32,8 +33,11 @@ def open_source(path: Path, settings_file: Path | None = None) -> Source:
         return open_export(path)
     if not head:
         raise SourceError(f"{path} is empty.")
+    if looks_like_csv(head) is not None:
+        return CsvSource(path)
     raise SourceError(
-        f"{path} is neither an ActivityWatch export nor an ActivityWatch database (aw-server or aw-server-rust)."
+        f"{path} is neither an ActivityWatch export nor an ActivityWatch database (aw-server or aw-server-rust),"
+        " nor a CSV table with a start and an end or a duration column."
     )
 
 

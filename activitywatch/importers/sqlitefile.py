@@ -1,9 +1,12 @@
 """Opening another program's SQLite file without ever writing to it.
 
-A file without side files is opened read-only (`mode=ro`). A file with a write-ahead log or a rollback
-journal beside it is open in another program (or was left by a crash): its last transactions live in that
-side file, which a read-only connection cannot replay. Then the file and its side file are copied to a
-temporary folder and the copy is opened; the copy is retried while the other program changes the files.
+A file with a write-ahead log, its shared-memory file or a rollback journal beside it is open in another
+program (or was left by a crash): its last transactions may live in that side file, which a read-only
+connection cannot replay. Then the file and its side files are copied to a temporary folder and the copy
+is opened; the copy is retried while the other program changes the files. A file without side files is
+opened read-only (`mode=ro`); a WAL-mode one also `immutable=1`, as nobody has it open (the last
+connection to close removes the side files), since a read-only connection would otherwise create the
+side files beside it.
 """
 
 from __future__ import annotations
@@ -25,7 +28,8 @@ from activitywatch.importers.source import Batches, BucketSummary, Source, Sourc
 log = logging.getLogger(__name__)
 
 SQLITE_HEADER = b"SQLite format 3\x00"
-SIDE_FILES = ("-wal", "-journal")
+SIDE_FILES = ("-wal", "-shm", "-journal")
+WAL_MODE = 2  # file format version bytes 18 and 19 of the header: 1 rollback journal, 2 WAL
 BUSY_TIMEOUT_MS = 3000
 COPY_ATTEMPTS = 5
 
@@ -34,6 +38,12 @@ def is_sqlite(path: Path) -> bool:
     """Whether the file starts with SQLite's header."""
     with open(path, "rb") as f:
         return f.read(len(SQLITE_HEADER)) == SQLITE_HEADER
+
+
+def _is_wal(path: Path) -> bool:
+    with open(path, "rb") as f:
+        header = f.read(20)
+    return len(header) == 20 and header[18] == WAL_MODE
 
 
 def _stamp(paths: list[Path]) -> list[tuple[int, int]]:
@@ -54,6 +64,8 @@ def _copy(path: Path, sides: list[Path], folder: Path) -> Path:
     for _ in range(COPY_ATTEMPTS):
         before = _stamp(files)
         for src in files:
+            if src.name.endswith("-shm"):
+                continue  # rebuilt from the log by whoever opens the copy
             with contextlib.suppress(FileNotFoundError):  # a log checkpointed away meanwhile
                 shutil.copyfile(src, folder / src.name)
         if _stamp(files) == before:
@@ -87,8 +99,7 @@ class ReadOnlyDatabase:
     def __init__(self, path: Path) -> None:
         self.path = path
         self._tmp: tempfile.TemporaryDirectory[str] | None = None
-        sides = [Path(f"{path}{suffix}") for suffix in SIDE_FILES]
-        sides = [p for p in sides if p.exists() and p.stat().st_size > 0]
+        sides = [p for p in (Path(f"{path}{suffix}") for suffix in SIDE_FILES) if p.exists()]
         with reading(path):
             if sides:
                 self._tmp = tempfile.TemporaryDirectory(prefix="aw-import-")
@@ -97,6 +108,8 @@ class ReadOnlyDatabase:
                 self.conn = apsw.Connection(str(copy))  # the copy replays its log: writable, but ours
             else:
                 uri = "file:" + urllib.parse.quote(os.fspath(path.absolute())) + "?mode=ro"
+                if _is_wal(path):
+                    uri += "&immutable=1"
                 self.conn = apsw.Connection(uri, flags=apsw.SQLITE_OPEN_READONLY | apsw.SQLITE_OPEN_URI)
             self.conn.set_busy_timeout(BUSY_TIMEOUT_MS)
             self.conn.execute("PRAGMA query_only = ON")

@@ -19,6 +19,8 @@ from activitywatch.core.errors import InvalidInput
 from activitywatch.core.models import Bucket, Event
 from activitywatch.core.wire import import_from_wire
 from activitywatch.importers import Source, SourceError, open_source
+from activitywatch.importers.csvfile import looks_like_csv
+from activitywatch.importers.detect import SNIFF_BYTES
 from activitywatch.importers.sqlitefile import SQLITE_HEADER
 from activitywatch.server.api import P_BUCKET, bucket_id_of
 from activitywatch.server.dispatch import StoreCalls
@@ -157,21 +159,22 @@ class Exchange:
     def _import(self, uploads: list[tuple[str, bytes]]) -> ImportReport:
         """Parse, check and store (in a worker thread: big files take a while), all in one transaction.
 
-        An upload is an export document, or an ActivityWatch database (aw-server-rust's or aw-server's),
-        recognised by its content; a database is written to a temporary file for SQLite to read.
+        An upload is an export document, an ActivityWatch database (aw-server-rust's or aw-server's) or
+        a CSV table of events, recognised by its content; a database or table is written to a temporary
+        file and read from there.
         """
         items: list[tuple[Bucket, list[Event]]] = []
         with tempfile.TemporaryDirectory(prefix="aw-upload-") as folder, contextlib.ExitStack() as stack:
             sources: list[tuple[str, Source]] = []
             for n, (label, content) in enumerate(uploads):
-                if not content.startswith(SQLITE_HEADER):
+                if not content.startswith(SQLITE_HEADER) and looks_like_csv(content[:SNIFF_BYTES]) is None:
                     doc = parse_json(content, label)
                     try:
                         items.extend(import_from_wire(doc, self.store.now()))
                     except InvalidInput as exc:
                         raise unprocessable(exc) from None
                     continue
-                path = Path(folder) / f"upload-{n}.db"
+                path = Path(folder) / f"upload-{n}"
                 path.write_bytes(content)
                 with _named(label, path):
                     sources.append((label, stack.enter_context(open_source(path))))
