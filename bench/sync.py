@@ -22,7 +22,7 @@ from pathlib import Path
 
 from activitywatch.core.models import Bucket, Event
 from activitywatch.store import Store
-from activitywatch.sync.engine import Syncer
+from activitywatch.sync.engine import RoundReport, Syncer
 from activitywatch.sync.folder import check_key, new_key
 
 S = 1_000_000_000
@@ -109,7 +109,7 @@ def main() -> None:
             store = build_device(root, name, args.events, seed=d)
             db_bytes += store.path.stat().st_size
             syncer = Syncer(store, folder, key, str(uuid.uuid4()), name, f"i{d}")
-            cpu, _ = cpu_wall(syncer.round)
+            cpu, _ = cpu_wall(lambda syncer=syncer: syncer.push(RoundReport()))
             push_cpu.append(cpu)
             print(
                 f"{name}: {args.events:,} events built and pushed in {time.perf_counter() - t0:.1f} s"

@@ -120,12 +120,27 @@ def _v2_tokens(conn: apsw.Connection) -> None:
     )
 
 
-def _v3_sync(conn: apsw.Connection) -> None:
+def _v3_report_ids(conn: apsw.Connection) -> None:
+    conn.execute(
+        """
+        CREATE TABLE report_ids (
+            -- The reports' stable ids (store/report_ids.py): one counter per kind, never reused.
+            kind TEXT NOT NULL CHECK (kind IN ('computer', 'user', 'application', 'website')),
+            name TEXT NOT NULL,
+            id INTEGER NOT NULL,
+            PRIMARY KEY (kind, name),
+            UNIQUE (kind, id)
+        ) WITHOUT ROWID;
+        """
+    )
+
+
+def _v4_sync(conn: apsw.Connection) -> None:
     """Sync: where remote events came from, and a log of what the change sequence cannot show (deletions)."""
     conn.execute(SCHEMA_SYNC)
 
 
-MIGRATIONS: Sequence[Migration] = (_v1_initial, _v2_tokens, _v3_sync)
+MIGRATIONS: Sequence[Migration] = (_v1_initial, _v2_tokens, _v3_report_ids, _v4_sync)
 
 
 def user_version(conn: apsw.Connection) -> int:
