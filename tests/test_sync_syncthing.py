@@ -141,9 +141,9 @@ def test_events_and_heartbeats_made_on_a_show_on_b(pair: Pair) -> None:
     }
     result = pair.b.post("/api/0/query/", json=query).json()
     assert [e["data"]["app"] for e in result[0]] == ["EditorAppXyz"]
-    computers = pair.b.get("/api/0/reports/workinghours/computers", params=DAY).json()["rows"]
+    computers = pair.b.get("/api/0/reports/workinghours/computers", params=DAY).json()["activity"]
     assert [row["computer"] for row in computers] == ["laptop"]
-    users = pair.b.get("/api/0/reports/workinghours/users", params=DAY).json()["rows"]
+    users = pair.b.get("/api/0/reports/workinghours/users", params=DAY).json()["activity"]
     assert len(users) == 1 and users[0]["totalTime"] == computers[0]["totalTime"] > 0
 
     # A's buckets are read-only on B.
