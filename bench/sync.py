@@ -178,7 +178,7 @@ def main() -> None:
         one_cpu = cpu_wall(push)[0]
         print(f"busy day, pushed in one round: {4320:,} events, {one_cpu:.3f} s CPU")
         cpu, wall = cpu_wall(new_syncer.round)
-        print(f"pulling that day's 1,441 segments on another device: {wall:.1f} s wall, {cpu:.1f} s CPU")
+        print(f"pulling that day on another device (merged segments): {wall:.1f} s wall, {cpu:.1f} s CPU")
         store.close()
         newcomer.close()
     finally:
