@@ -86,6 +86,7 @@ def test_first_start_offers_activitywatch_data(qtbot: QtBot, harness: Harness, p
         shutil.copyfile(f"{source}{suffix}", data / "aw-server" / f"peewee-sqlite.v2.db{suffix}")
     rust_database(data / "aw-server-rust", datetime.now(UTC))
     app = harness.start()
+    qtbot.waitUntil(lambda: bool(harness.dialogs.asked), timeout=WAIT)  # looked for in the background
     [(title, text)] = harness.dialogs.asked
     assert text == "Found ActivityWatch data from March 2021 to today (302 events). Import it?"
     title, summary = wait_imported(qtbot, app)
