@@ -24,6 +24,8 @@ from bench.awdb import add_bucket, add_events, create_rust_db, set_settings
 from tests.conftest import run_cli
 from tests.test_aw_client import release
 
+# The first test also sets up bench/.peer-venv when `make test` has not (a pip install from PyPI).
+pytestmark = pytest.mark.timeout(600)
 T0 = datetime(2021, 3, 14, 9, 0, 0, 123000, tzinfo=UTC)
 SETTINGS = {"startOfDay": "05:00", "classes": [{"name": ["Work"], "rule": {"type": "regex", "regex": "code"}}]}
 
