@@ -9,14 +9,17 @@ from __future__ import annotations
 
 import json
 from collections.abc import Iterator
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 from typing import Any
+from zoneinfo import ZoneInfo
 
 import httpx
 import pytest
 from selenium.webdriver.support.ui import Select
 
+from activitywatch.core.models import Bucket, Event
+from activitywatch.store import Store
 from tests import seed
 from tests.browser import SCREENSHOTS, Browser, chromium
 from tests.conftest import LiveServer, start_server
@@ -172,6 +175,108 @@ def test_longer_periods_contain_the_day(server: LiveServer, browser: Browser, ki
     assert names == {"Uncategorized", "Work"}
     assert {n for _, n, _ in bars} == {{"week": 7, "month": 30, "year": 12}[kind]}
     assert sum(hours for _, _, hours in bars) == pytest.approx(4.5)
+
+
+def bar_seconds(browser: Browser) -> list[float]:
+    """Seconds of each bar of the period's stacked bar chart (all categories), first bar first."""
+    hours = browser.driver.execute_script(
+        "const t = document.getElementById('chart-bars').data;"
+        "return t[0].y.map((_, i) => t.reduce((sum, s) => sum + s.y[i], 0))"
+    )
+    return [h * 3600 for h in hours]
+
+
+def summary_query(url: str, period: str, titles: int = 10) -> dict[str, Any]:
+    """The whole-period answer the Activity view must show: active seconds and the top window titles."""
+    statements = [
+        f'events = flood(query_bucket(find_bucket("aw-watcher-window_", "{seed.HOST}")));',
+        f'not_afk = flood(query_bucket(find_bucket("aw-watcher-afk_", "{seed.HOST}")));',
+        'not_afk = filter_keyvals(not_afk, "status", ["not-afk"]);',
+        "events = filter_period_intersect(events, not_afk);",
+        f'titles = limit_events(sort_by_duration(merge_events_by_keys(events, ["title"])), {titles});',
+        'RETURN = {"duration": sum_durations(events), "titles": titles};',
+    ]
+    reply = httpx.post(f"{url}/api/0/query/", json={"query": statements, "timeperiods": [period]}, timeout=60)
+    return dict(reply.json()[0])
+
+
+def local(day: date, seconds: float) -> datetime:
+    """`seconds` after local midnight of `day` in the browser's time zone."""
+    return datetime(day.year, day.month, day.day, tzinfo=ZoneInfo(seed.TIMEZONE)) + timedelta(seconds=seconds)
+
+
+def seed_window(store: Store, events: list[tuple[datetime, float, str]], afk: list[tuple[datetime, float]]) -> None:
+    """Window events (start, seconds, title) of one app and not-afk spans, on host `testhost`."""
+    created = int(events[0][0].timestamp()) * seed.NS
+    ns = lambda seconds: round(seconds * seed.NS)  # noqa: E731
+    store.create_bucket(
+        Bucket(seed.WINDOW, "currentwindow", "aw-watcher-window", seed.HOST, created),
+        [Event(ns(t.timestamp()), ns(d), {"app": "Notes", "title": title}) for t, d, title in events],
+    )
+    store.create_bucket(
+        Bucket(seed.AFK, "afkstatus", "aw-watcher-afk", seed.HOST, created),
+        [Event(ns(t.timestamp()), ns(d), {"status": "not-afk"}) for t, d in afk],
+    )
+
+
+@pytest.fixture
+def bare_server(tmp_path: Path, browser: Browser) -> Iterator[LiveServer]:
+    """A live server over an empty store (the test seeds it), with the browser pointed at it."""
+    api, store, options = start_server(tmp_path)
+    browser.base_url = api.url
+    try:
+        yield LiveServer(api.url, api.port, store, options, tmp_path)
+    finally:
+        api.stop()
+        store.close()
+
+
+def test_a_month_shows_the_titles_of_the_whole_month(bare_server: LiveServer, browser: Browser) -> None:
+    # Every day of November: 300 titles of that day only (about a minute each, no two alike), then a daily
+    # standup of 40 s, never in a day's top 300. Over the month the standup (20 min) is the longest title.
+    november = [date(2026, 11, d) for d in range(1, 31)]
+    events = []
+    for day in november:
+        start = 9 * 3600.0
+        for k in range(300):
+            seconds = 50 + 0.001 * (day.day * 300 + k)
+            events.append((local(day, start), seconds, f"{day} note {k}"))
+            start += seconds
+        events.append((local(day, start), 40.0, "Daily standup"))
+    seed_window(bare_server.store, events, [(local(day, 9 * 3600), 6 * 3600.0) for day in november])
+    browser.open(f"/activity/{seed.HOST}/month/2026-11-22")
+    period = f"{local(november[0], 4 * 3600).isoformat()}/{local(date(2026, 12, 1), 4 * 3600).isoformat()}"
+    whole = summary_query(bare_server.url, period)
+    assert whole["titles"][0]["data"]["title"] == "Daily standup"
+    assert chart_labels(browser, "chart-titles") == [e["data"]["title"] for e in whole["titles"]]
+    assert float(browser.find("#stat-active").get_attribute("data-seconds")) == pytest.approx(
+        whole["duration"], abs=1e-3
+    )
+    assert whole["duration"] == pytest.approx(sum(seconds for _, seconds, _ in events))
+    assert sum(bar_seconds(browser)) == pytest.approx(whole["duration"], abs=1e-3)
+
+
+def test_a_day_total_is_the_whole_day_query_to_the_second(bare_server: LiveServer, browser: Browser) -> None:
+    # Six windows of 3,597 s with gaps of 3 s across each full hour: a flood of the whole day fills the
+    # gaps (shorter than its 5 s pulse), one flood per hour cannot (each hour sees only half of a gap).
+    day = date(2026, 11, 22)
+    events = [(local(day, 9 * 3600 + 1.5 + 3600 * k), 3597.0, f"Part {k}") for k in range(6)]
+    seed_window(bare_server.store, events, [(local(day, 9 * 3600), 6 * 3600.0)])
+    browser.open(f"/activity/{seed.HOST}/day/2026-11-22")
+    whole = summary_query(bare_server.url, f"{local(day, 4 * 3600).isoformat()}/{local(day, 28 * 3600).isoformat()}")
+    hourly = sum(
+        summary_query(bare_server.url, f"{local(day, h * 3600).isoformat()}/{local(day, (h + 1) * 3600).isoformat()}")[
+            "duration"
+        ]
+        for h in range(9, 15)
+    )
+    assert whole["duration"] - hourly == pytest.approx(5 * 3)  # the data does tell the two apart
+    shown = float(browser.find("#stat-active").get_attribute("data-seconds"))
+    assert shown == pytest.approx(whole["duration"], abs=1e-3)
+    bars = bar_seconds(browser)
+    assert len(bars) == 24
+    assert sum(bars) == pytest.approx(whole["duration"], abs=1e-3)
+    assert bars[5] == pytest.approx(3600 - 1.5, abs=1e-3)  # 09:00 to 10:00, the gap at 10:00 filled
 
 
 def test_navigation_moves_by_the_period(server: LiveServer, browser: Browser) -> None:

@@ -53,12 +53,13 @@ function browserEvents(webBuckets) {
 }
 
 /**
- * Everything the Activity view shows, for one bar of its chart (an hour, a day or a month). The view sends
- * one timeperiod per bar and adds the bars up: every figure is a sum over disjoint periods, the server
- * caches each past period on its own (a month reuses the days a week view computed), and there is no
- * second, whole-period query. Long lists are cut per bar at `limit`, far below what the view shows.
+ * Everything the Activity view shows in its totals and top lists, computed over the whole period in one
+ * timeperiod, so every figure equals the whole-period query (a sum of per-bar top lists would miss a title
+ * that is never in a single day's top). `limit` cuts the lists the view shows only the head of; with
+ * `withEvents` the period's active events come along in time order (the day view cuts its hour bars and its
+ * strip from them, so the bars add up to the day's total exactly).
  */
-export function activityQuery(host, rules, webBuckets, limit = 300) {
+export function summaryQuery(host, rules, webBuckets, { limit = 50, withEvents = false } = {}) {
   const lines = [
     ...canonicalEvents(host, rules),
     `titles = limit_events(sort_by_duration(merge_events_by_keys(events, ["app", "title", "$category"])), ${limit});`,
@@ -75,11 +76,16 @@ export function activityQuery(host, rules, webBuckets, limit = 300) {
     );
     browser = `"domains": domains, "urls": urls`;
   }
-  lines.push(`RETURN = {"apps": apps, "titles": titles, "cats": cats, "duration": duration, ${browser}};`);
+  const events = withEvents ? `, "events": sort_by_timestamp(events)` : "";
+  lines.push(`RETURN = {"apps": apps, "titles": titles, "cats": cats, "duration": duration, ${browser}${events}};`);
   return lines;
 }
 
-/** The day's active window events in time order (drawn as a strip coloured by category). */
-export function stripQuery(host, rules) {
-  return [...canonicalEvents(host, rules), `RETURN = sort_by_timestamp(events);`];
+/**
+ * Time per category in one bar of a week, month or year (a day, a month): the view sends one timeperiod
+ * per bar, beside the whole-period summary. Each bar is its own period's answer (a month's bar for the 3rd
+ * is the day view's total for the 3rd) and the server caches each past bar on its own.
+ */
+export function categoryQuery(host, rules) {
+  return [...canonicalEvents(host, rules), `RETURN = merge_events_by_keys(events, ["$category"]);`];
 }

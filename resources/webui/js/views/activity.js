@@ -4,7 +4,7 @@ import { api, query } from "../api.js";
 import { hbar, lanes, plotlyReady, stackedBars, sunburst } from "../charts.js";
 import { CategoryIndex, pathKey, rulesForQuery, UNCATEGORIZED } from "../categories.js";
 import { duration, h, shorten } from "../format.js";
-import { activityQuery, stripQuery } from "../queries.js";
+import { categoryQuery, summaryQuery } from "../queries.js";
 import { setting } from "../settings.js";
 import { logicalDate, period, periodTitle, PERIODS, shift, subperiods, timeperiod, ymd } from "../time.js";
 
@@ -138,67 +138,61 @@ export async function render(root, [hostParam, kindParam, dateParam], alive) {
     webBuckets.length ? card("Top browser domains", "chart-domains") : null,
     webBuckets.length ? card("Top browser URLs", "chart-urls") : null);
   root.replaceChildren(header, stats, grid);
-  // One request for the bars (the whole period is their sum), then the day's strip, while plotly.js compiles.
-  const barsP = query(activityQuery(host, rules, webBuckets), bars.map(([s, e]) => timeperiod(s, e)));
-  const stripP = kind === "day" ? barsP.then(() => query(stripQuery(host, rules), [timeperiod(start, end)])) : null;
-  const [results] = await Promise.all([barsP, plotlyReady()]);
+  // The totals and top lists come from one whole-period query; a week's, month's or year's bars from a
+  // second request sent at once (one timeperiod per bar); a day's hour bars and strip are cut from the
+  // day's own events, so they add up to its total. Both requests run while the charting library compiles.
+  const summaryP = query(summaryQuery(host, rules, webBuckets, { limit: TOP, withEvents: kind === "day" }), [timeperiod(start, end)]);
+  const barsP = kind === "day" ? summaryP.then(([w]) => cutIntoBars(w.events, bars)) : query(categoryQuery(host, rules), bars.map(([s, e]) => timeperiod(s, e)));
+  const [[whole], perBar] = await Promise.all([summaryP, barsP, plotlyReady()]);
   if (!alive()) return;
-  const total = combine(results);
   const hover = bars.map(([s]) => (kind === "day" ? s.toLocaleString() : s.toLocaleDateString()));
   const barsEl = document.getElementById("chart-bars");
   const drawn = [
-    stackedBars(barsEl, bars.map(([s]) => barLabel(kind, s)), topLevelSeries(results.map((r) => r.cats), index), hover).then(() => {
+    stackedBars(barsEl, bars.map(([s]) => barLabel(kind, s)), topLevelSeries(perBar, index), hover).then(() => {
       // Drill down: a day's bar opens that day, a month's bar that month.
       if (kind !== "day") barsEl.on("plotly_click", (e) => (location.hash = link(host, kind === "year" ? "month" : "day", ymd(bars[e.points[0].pointIndex][0]))));
     }),
-    ...drawSummary(total, index),
-    ...(webBuckets.length ? drawBrowser(total) : []),
+    ...drawSummary(whole, index),
+    ...(webBuckets.length ? drawBrowser(whole) : []),
   ];
-  if (stripP) {
-    const [strip] = await stripP;
-    if (!alive()) return;
-    drawn.push(lanes(document.getElementById("chart-strip"), [{ name: "Active", events: stripBlocks(strip, index, end - start) }], [start, end], { height: 110, toolbar: false }));
+  if (kind === "day") {
+    drawn.push(lanes(document.getElementById("chart-strip"), [{ name: "Active", events: stripBlocks(whole.events, index, end - start) }], [start, end], { height: 110, toolbar: false }));
   }
   await Promise.all(drawn);
 }
 
-/** Sums the bars' lists (merged on their key fields) into the period's lists, longest first. */
-function combine(results) {
-  const merged = (field, keys) => {
-    const rows = new Map();
-    for (const r of results) {
-      for (const e of r[field]) {
-        const key = JSON.stringify(keys.map((k) => e.data[k]));
-        const row = rows.get(key);
-        if (row) row.duration += e.duration;
-        else rows.set(key, { data: e.data, duration: e.duration });
-      }
+/** The seconds of each event (in time order) that fall in each bar, as per-bar lists of {data, duration}. */
+function cutIntoBars(events, bars) {
+  const out = bars.map(() => []);
+  let first = 0;
+  for (const e of events) {
+    const s = Date.parse(e.timestamp);
+    const end = s + e.duration * 1000;
+    while (first < bars.length && bars[first][1] <= s) first++;
+    for (let i = first; i < bars.length && bars[i][0] < end; i++) {
+      const seconds = (Math.min(end, bars[i][1]) - Math.max(s, bars[i][0])) / 1000;
+      if (seconds > 0) out[i].push({ data: e.data, duration: seconds });
     }
-    return [...rows.values()].sort((a, b) => b.duration - a.duration);
-  };
-  return {
-    duration: results.reduce((sum, r) => sum + r.duration, 0),
-    app_events: merged("apps", ["app", "$category"]),
-    title_events: merged("titles", ["app", "title", "$category"]),
-    cat_events: merged("cats", ["$category"]),
-    domains: merged("domains", ["$domain"]),
-    urls: merged("urls", ["url", "title"]),
-  };
+  }
+  return out;
 }
 
 function drawSummary(w, index) {
-  const productive = w.cat_events.filter((e) => index.score(e.data.$category) > 0).reduce((s, e) => s + e.duration, 0);
-  const apps = appRows(w.app_events, index);
-  document.getElementById("stat-active").textContent = duration(w.duration);
+  const cats = [...w.cats].sort((a, b) => b.duration - a.duration);
+  const productive = cats.filter((e) => index.score(e.data.$category) > 0).reduce((s, e) => s + e.duration, 0);
+  const apps = appRows(w.apps, index);
+  const active = document.getElementById("stat-active");
+  active.textContent = duration(w.duration);
+  active.dataset.seconds = w.duration; // exact, for tests and scripts
   document.getElementById("stat-productive").textContent = w.duration ? `${Math.round((100 * productive) / w.duration)}%` : "–";
   document.getElementById("stat-app").textContent = apps[0]?.label ?? "–";
-  document.getElementById("stat-category").textContent = w.cat_events[0] ? pathKey(w.cat_events[0].data.$category) : "–";
+  document.getElementById("stat-category").textContent = cats[0] ? pathKey(cats[0].data.$category) : "–";
   const catRow = (e) => ({ label: pathKey(e.data.$category), seconds: e.duration, color: index.color(e.data.$category) });
   return [
     hbar(document.getElementById("chart-apps"), apps),
-    hbar(document.getElementById("chart-titles"), w.title_events.slice(0, TOP).map((e) => ({ label: e.data.title, title: `${e.data.app}: ${e.data.title}`, seconds: e.duration, color: index.color(e.data.$category) }))),
-    sunburst(document.getElementById("chart-sunburst"), w.cat_events, index),
-    hbar(document.getElementById("chart-categories"), w.cat_events.slice(0, TOP).map(catRow)),
+    hbar(document.getElementById("chart-titles"), w.titles.slice(0, TOP).map((e) => ({ label: e.data.title, title: `${e.data.app}: ${e.data.title}`, seconds: e.duration, color: index.color(e.data.$category) }))),
+    sunburst(document.getElementById("chart-sunburst"), cats, index),
+    hbar(document.getElementById("chart-categories"), cats.slice(0, TOP).map(catRow)),
   ];
 }
 
