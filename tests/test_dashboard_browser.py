@@ -16,6 +16,7 @@ from zoneinfo import ZoneInfo
 
 import httpx
 import pytest
+from selenium.webdriver.common.action_chains import ActionChains
 from selenium.webdriver.support.ui import Select
 
 from activitywatch.core.models import Bucket, Event
@@ -72,9 +73,16 @@ def api_active_seconds(url: str, start: str, end: str) -> float:
 
 
 def chart_labels(browser: Browser, chart: str) -> list[str]:
-    """The y-axis labels of a bar chart, top to bottom."""
-    script = "return [...document.querySelectorAll(arguments[0])].map(t => t.textContent)"
-    return list(browser.driver.execute_script(script, f"#{chart} .yaxislayer-above .ytick text"))
+    """The y-axis labels of a bar chart, top to bottom (checked to be drawn in its SVG)."""
+    labels = list(browser.chart(f"#{chart}")["y"])
+    drawn = browser.text(f"#{chart} svg")
+    assert all(label in drawn for label in labels), (labels, drawn)
+    return labels
+
+
+def bar_value(item: Any) -> float:
+    """A bar's value whether ECharts holds it bare or as {value, itemStyle}."""
+    return float(item["value"] if isinstance(item, dict) else item)
 
 
 def settings(url: str) -> dict[str, Any]:
@@ -113,7 +121,7 @@ def test_every_view_draws_without_errors_or_outside_requests(server: LiveServer,
     browser.screenshot("query-result")
     assert browser.console_errors() == []
     assert browser.foreign_requests() == []
-    assert any(url.endswith("/vendor/plotly.min.js") for url in browser.requests)
+    assert any(url.endswith("/vendor/echarts/echarts.min.js") for url in browser.requests)
 
 
 def test_dark_theme(server: LiveServer, browser: Browser) -> None:
@@ -167,10 +175,7 @@ def test_the_day_starts_at_the_configured_hour(server: LiveServer, browser: Brow
 def test_longer_periods_contain_the_day(server: LiveServer, browser: Browser, kind: str) -> None:
     browser.open(f"/activity/{seed.HOST}/{kind}/{seed.DAY}")
     assert browser.text("#stat-active") == "4h 30m"
-    bars = browser.driver.execute_script(
-        "return document.getElementById('chart-bars').data"
-        ".map(t => [t.name, t.x.length, t.y.reduce((a, b) => a + b, 0)])"
-    )
+    bars = [(s["name"], len(s["data"]), sum(map(bar_value, s["data"]))) for s in browser.chart("#chart-bars")["series"]]
     names = {name for name, _, _ in bars}
     assert names == {"Uncategorized", "Work"}
     assert {n for _, n, _ in bars} == {{"week": 7, "month": 30, "year": 12}[kind]}
@@ -179,11 +184,8 @@ def test_longer_periods_contain_the_day(server: LiveServer, browser: Browser, ki
 
 def bar_seconds(browser: Browser) -> list[float]:
     """Seconds of each bar of the period's stacked bar chart (all categories), first bar first."""
-    hours = browser.driver.execute_script(
-        "const t = document.getElementById('chart-bars').data;"
-        "return t[0].y.map((_, i) => t.reduce((sum, s) => sum + s.y[i], 0))"
-    )
-    return [h * 3600 for h in hours]
+    series = browser.chart("#chart-bars")["series"]
+    return [sum(bar_value(s["data"][i]) for s in series) * 3600 for i in range(len(series[0]["data"]))]
 
 
 def summary_query(url: str, period: str, titles: int = 10) -> dict[str, Any]:
@@ -279,6 +281,22 @@ def test_a_day_total_is_the_whole_day_query_to_the_second(bare_server: LiveServe
     assert bars[5] == pytest.approx(3600 - 1.5, abs=1e-3)  # 09:00 to 10:00, the gap at 10:00 filled
 
 
+def click_bar(browser: Browser, index: int) -> None:
+    """A real mouse click in the middle of bar `index` of the period's bar chart; waits for the view it opens."""
+    chart = browser.find("#chart-bars")
+    x, y = browser.driver.execute_script(
+        """const el = arguments[0], i = arguments[1], c = echarts.getInstanceByDom(el);
+           const height = c.getOption().series.reduce((sum, s) => sum + (s.data[i]?.value ?? s.data[i] ?? 0), 0);
+           const [px, py] = c.convertToPixel({ seriesIndex: 0 }, [i, height / 2]);
+           return [px - el.clientWidth / 2, py - el.clientHeight / 2];""",
+        chart,
+        index,
+    )
+    browser.driver.execute_script("document.getElementById('view').dataset.state = 'leaving'")
+    ActionChains(browser.driver).move_to_element_with_offset(chart, round(x), round(y)).click().perform()
+    browser.wait_ready()
+
+
 def test_navigation_moves_by_the_period(server: LiveServer, browser: Browser) -> None:
     browser.open(DAY_VIEW)  # a Sunday; weeks start on Monday
     browser.click('[data-period="week"]')
@@ -294,17 +312,9 @@ def test_navigation_moves_by_the_period(server: LiveServer, browser: Browser) ->
     browser.click('a[aria-label="Previous"]')
     assert browser.text("#stat-active") == "4h 30m"
     browser.click('[data-period="year"]')
-    browser.driver.execute_script("document.getElementById('view').dataset.state = 'leaving'")
-    browser.driver.execute_script(
-        "document.getElementById('chart-bars').emit('plotly_click', {points: [{pointIndex: 10}]})"
-    )
-    browser.wait_ready()  # November's bar opens November
+    click_bar(browser, 10)  # November's bar opens November
     assert browser.driver.current_url.endswith(f"/activity/{seed.HOST}/month/2026-11-01")
-    browser.driver.execute_script("document.getElementById('view').dataset.state = 'leaving'")
-    browser.driver.execute_script(
-        "document.getElementById('chart-bars').emit('plotly_click', {points: [{pointIndex: 21}]})"
-    )
-    browser.wait_ready()  # and the 22nd's bar that day
+    click_bar(browser, 21)  # and the 22nd's bar that day
     assert browser.driver.current_url.endswith(DAY_VIEW)
     assert browser.text("#stat-active") == "4h 30m"
 
@@ -438,13 +448,10 @@ def test_query_explorer_shows_json_and_a_table(server: LiveServer, browser: Brow
 def test_timeline_draws_a_lane_per_bucket(server: LiveServer, browser: Browser) -> None:
     browser.open(f"/timeline/{seed.HOST}/{seed.DAY}T08:00~2026-11-23T03:00")
     assert browser.text("#timeline-status") == "13 events in 3 buckets"
-    lanes = browser.driver.execute_script(
-        "return document.getElementById('chart-timeline').data.map(t => [t.name, t.x.length])"
-    )
-    assert lanes == [[seed.AFK, 4], [seed.WEB, 2], [seed.WINDOW, 7]]
-    hover = browser.driver.execute_script(
-        "return document.getElementById('chart-timeline').data[2].customdata.join('\\n')"
-    )
+    timeline = browser.chart("#chart-timeline")
+    assert timeline["y"] == [seed.AFK, seed.WEB, seed.WINDOW]
+    assert [(s["name"], len(s["data"])) for s in timeline["series"]] == [(seed.AFK, 4), (seed.WEB, 2), (seed.WINDOW, 7)]
+    hover = "\n".join(e["hover"] for e in timeline["series"][2]["data"])
     assert "title: Draft chapter 3 - Quillwriter" in hover
 
 
@@ -467,7 +474,7 @@ def test_reports_show_working_hours_and_export_csv(server: LiveServer, browser: 
     assert cells[0] == seed.DAY and cells[1] == row["computer"]
     assert cells[4:8] == ["3h 10m", "1h 00m", "20m", "4h 30m"]
     assert browser.text("#report-active") == "4h 30m"
-    traces = browser.driver.execute_script("return document.getElementById('chart-report').data.map(t => t.name)")
+    traces = [s["name"] for s in browser.chart("#chart-report")["series"]]
     assert traces == ["Active, productive", "Active, unproductive", "Active, undefined", "Passive"]
     browser.screenshot("reports")
 

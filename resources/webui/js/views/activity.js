@@ -1,7 +1,7 @@
 // Activity: the user's day (or week, month, year) at a glance for one host.
 
 import { api, query } from "../api.js";
-import { hbar, lanes, plotlyReady, stackedBars, sunburst } from "../charts.js";
+import { chartsReady, escapeHtml, hbar, lanes, stackedBars, sunburst } from "../charts.js";
 import { CategoryIndex, pathKey, rulesForQuery, UNCATEGORIZED } from "../categories.js";
 import { duration, h, shorten } from "../format.js";
 import { categoryQuery, summaryQuery } from "../queries.js";
@@ -81,7 +81,7 @@ function stripBlocks(events, index, span) {
   const hm = (d) => d.toLocaleTimeString(undefined, { hour: "2-digit", minute: "2-digit" });
   return blocks.map((b) => {
     const apps = [...b.apps.entries()].sort((x, y) => y[1] - x[1]).slice(0, 3).map(([a]) => a).join(", ");
-    return { start: b.start, end: b.end, color: index.color(b.cat), label: "", hover: `${hm(b.start)}–${hm(b.end)} · <b>${pathKey(b.cat)}</b><br>${shorten(apps, 60)}` };
+    return { start: b.start, end: b.end, color: index.color(b.cat), label: "", hover: `${hm(b.start)}–${hm(b.end)} · <b>${escapeHtml(pathKey(b.cat))}</b><br>${escapeHtml(shorten(apps, 60))}` };
   });
 }
 
@@ -143,14 +143,14 @@ export async function render(root, [hostParam, kindParam, dateParam], alive) {
   // day's own events, so they add up to its total. Both requests run while the charting library compiles.
   const summaryP = query(summaryQuery(host, rules, webBuckets, { limit: TOP, withEvents: kind === "day" }), [timeperiod(start, end)]);
   const barsP = kind === "day" ? summaryP.then(([w]) => cutIntoBars(w.events, bars)) : query(categoryQuery(host, rules), bars.map(([s, e]) => timeperiod(s, e)));
-  const [[whole], perBar] = await Promise.all([summaryP, barsP, plotlyReady()]);
+  const [[whole], perBar] = await Promise.all([summaryP, barsP, chartsReady()]);
   if (!alive()) return;
   const hover = bars.map(([s]) => (kind === "day" ? s.toLocaleString() : s.toLocaleDateString()));
   const barsEl = document.getElementById("chart-bars");
   const drawn = [
-    stackedBars(barsEl, bars.map(([s]) => barLabel(kind, s)), topLevelSeries(perBar, index), hover).then(() => {
-      // Drill down: a day's bar opens that day, a month's bar that month.
-      if (kind !== "day") barsEl.on("plotly_click", (e) => (location.hash = link(host, kind === "year" ? "month" : "day", ymd(bars[e.points[0].pointIndex][0]))));
+    // Drill down: a day's bar opens that day, a month's bar that month.
+    stackedBars(barsEl, bars.map(([s]) => barLabel(kind, s)), topLevelSeries(perBar, index), hover, {
+      onClick: kind === "day" ? null : (i) => (location.hash = link(host, kind === "year" ? "month" : "day", ymd(bars[i][0]))),
     }),
     ...drawSummary(whole, index),
     ...(webBuckets.length ? drawBrowser(whole) : []),
