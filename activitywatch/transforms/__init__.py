@@ -14,6 +14,7 @@ from activitywatch.transforms.grouping import (
 from activitywatch.transforms.heartbeat import heartbeat_merge
 from activitywatch.transforms.periods import filter_period_intersect, flood, period_union, union_no_overlap
 from activitywatch.transforms.regexes import Deadline, RegexTimeout
+from activitywatch.transforms.split import merge_events_by_periods
 from activitywatch.transforms.subwatcher import merge_subwatcher_fields
 from activitywatch.transforms.text import simplify_window_titles, split_url_events
 
@@ -31,6 +32,7 @@ __all__ = [
     "heartbeat_merge",
     "limit_events",
     "merge_events_by_keys",
+    "merge_events_by_periods",
     "merge_subwatcher_fields",
     "period_union",
     "simplify_window_titles",

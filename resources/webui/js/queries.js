@@ -53,18 +53,20 @@ function browserEvents(webBuckets) {
 }
 
 /**
- * Everything the Activity view shows in its totals and top lists, computed over the whole period in one
- * timeperiod, so every figure equals the whole-period query (a sum of per-bar top lists would miss a title
- * that is never in a single day's top). `limit` cuts the lists the view shows only the head of; with
- * `withEvents` the period's active events come along in time order (the day view cuts its hour bars and its
- * strip from them, so the bars add up to the day's total exactly).
+ * Everything the Activity view shows, computed over the whole period in one timeperiod, so every total
+ * and top list equals the whole-period query (a sum of per-bar top lists would miss a title that is never
+ * in a single day's top). Its bars come from the same events, cut at the bars' edges on the server
+ * (`merge_events_by_periods`, given the bars as timeperiod strings): they add up to the period's total exactly,
+ * at the cost of one pass. `limit` cuts the lists the view shows only the head of; with `withEvents` the
+ * period's active events come along in time order (the day view's strip).
  */
-export function summaryQuery(host, rules, webBuckets, { limit = 50, withEvents = false } = {}) {
+export function summaryQuery(host, rules, webBuckets, bars, { limit = 50, withEvents = false } = {}) {
   const lines = [
     ...canonicalEvents(host, rules),
     `titles = limit_events(sort_by_duration(merge_events_by_keys(events, ["app", "title", "$category"])), ${limit});`,
     `apps = merge_events_by_keys(events, ["app", "$category"]);`,
     `cats = merge_events_by_keys(events, ["$category"]);`,
+    `bars = merge_events_by_periods(events, ${str(bars)}, ["$category"]);`,
     `duration = sum_durations(events);`,
   ];
   let browser = `"domains": [], "urls": []`;
@@ -77,15 +79,6 @@ export function summaryQuery(host, rules, webBuckets, { limit = 50, withEvents =
     browser = `"domains": domains, "urls": urls`;
   }
   const events = withEvents ? `, "events": sort_by_timestamp(events)` : "";
-  lines.push(`RETURN = {"apps": apps, "titles": titles, "cats": cats, "duration": duration, ${browser}${events}};`);
+  lines.push(`RETURN = {"apps": apps, "titles": titles, "cats": cats, "bars": bars, "duration": duration, ${browser}${events}};`);
   return lines;
-}
-
-/**
- * Time per category in one bar of a week, month or year (a day, a month): the view sends one timeperiod
- * per bar, beside the whole-period summary. Each bar is its own period's answer (a month's bar for the 3rd
- * is the day view's total for the 3rd) and the server caches each past bar on its own.
- */
-export function categoryQuery(host, rules) {
-  return [...canonicalEvents(host, rules), `RETURN = merge_events_by_keys(events, ["$category"]);`];
 }

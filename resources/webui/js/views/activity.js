@@ -4,7 +4,7 @@ import { api, query } from "../api.js";
 import { chartsReady, escapeHtml, hbar, lanes, stackedBars, sunburst } from "../charts.js";
 import { CategoryIndex, pathKey, rulesForQuery, UNCATEGORIZED } from "../categories.js";
 import { duration, h, shorten } from "../format.js";
-import { categoryQuery, summaryQuery } from "../queries.js";
+import { summaryQuery } from "../queries.js";
 import { setting } from "../settings.js";
 import { logicalDate, period, periodTitle, PERIODS, shift, subperiods, timeperiod, ymd } from "../time.js";
 
@@ -138,13 +138,14 @@ export async function render(root, [hostParam, kindParam, dateParam], alive) {
     webBuckets.length ? card("Top browser domains", "chart-domains") : null,
     webBuckets.length ? card("Top browser URLs", "chart-urls") : null);
   root.replaceChildren(header, stats, grid);
-  // The totals and top lists come from one whole-period query; a week's, month's or year's bars from a
-  // second request sent at once (one timeperiod per bar); a day's hour bars and strip are cut from the
-  // day's own events, so they add up to its total. Both requests run while the charting library compiles.
-  const summaryP = query(summaryQuery(host, rules, webBuckets, { limit: TOP, withEvents: kind === "day" }), [timeperiod(start, end)]);
-  const barsP = kind === "day" ? summaryP.then(([w]) => cutIntoBars(w.events, bars)) : query(categoryQuery(host, rules), bars.map(([s, e]) => timeperiod(s, e)));
-  const [[whole], perBar] = await Promise.all([summaryP, barsP, chartsReady()]);
+  // One request over the whole period (its bars cut from the same events on the server), sent while the
+  // charting library compiles.
+  const barPeriods = bars.map(([s, e]) => timeperiod(s, e));
+  const summaryP = query(summaryQuery(host, rules, webBuckets, barPeriods, { limit: TOP, withEvents: kind === "day" }), [timeperiod(start, end)]);
+  const [[whole]] = await Promise.all([summaryP, chartsReady()]);
   if (!alive()) return;
+  const perBar = bars.map(() => []);
+  for (const e of whole.bars) perBar[e.data.$period].push(e);
   const hover = bars.map(([s]) => (kind === "day" ? s.toLocaleString() : s.toLocaleDateString()));
   const barsEl = document.getElementById("chart-bars");
   const drawn = [
@@ -159,22 +160,6 @@ export async function render(root, [hostParam, kindParam, dateParam], alive) {
     drawn.push(lanes(document.getElementById("chart-strip"), [{ name: "Active", events: stripBlocks(whole.events, index, end - start) }], [start, end], { height: 110, toolbar: false }));
   }
   await Promise.all(drawn);
-}
-
-/** The seconds of each event (in time order) that fall in each bar, as per-bar lists of {data, duration}. */
-function cutIntoBars(events, bars) {
-  const out = bars.map(() => []);
-  let first = 0;
-  for (const e of events) {
-    const s = Date.parse(e.timestamp);
-    const end = s + e.duration * 1000;
-    while (first < bars.length && bars[first][1] <= s) first++;
-    for (let i = first; i < bars.length && bars[i][0] < end; i++) {
-      const seconds = (Math.min(end, bars[i][1]) - Math.max(s, bars[i][0])) / 1000;
-      if (seconds > 0) out[i].push({ data: e.data, duration: seconds });
-    }
-  }
-  return out;
 }
 
 function drawSummary(w, index) {
