@@ -12,9 +12,9 @@ from activitywatch.transforms.grouping import (
     sum_durations,
 )
 from activitywatch.transforms.heartbeat import heartbeat_merge
+from activitywatch.transforms.per_period import merge_events_by_periods
 from activitywatch.transforms.periods import filter_period_intersect, flood, period_union, union_no_overlap
 from activitywatch.transforms.regexes import Deadline, RegexTimeout
-from activitywatch.transforms.split import merge_events_by_periods
 from activitywatch.transforms.subwatcher import merge_subwatcher_fields
 from activitywatch.transforms.text import simplify_window_titles, split_url_events
 
