@@ -465,7 +465,7 @@ def test_reports_show_working_hours_and_export_csv(server: LiveServer, browser: 
     ]
     httpx.post(f"{server.url}/api/0/settings/classes", json=classes)
     params = {"from": "2026-11-20", "to": "2026-11-24", "tz": seed.TIMEZONE, "pageSize": 1000}
-    [row] = httpx.get(f"{server.url}/api/0/reports/workinghours/computers", params=params).json()["rows"]
+    [row] = httpx.get(f"{server.url}/api/0/reports/workinghours/computers", params=params).json()["activity"]
     assert row["date"] == seed.DAY and row["activeTime"]["total"] == seed.ACTIVE_SECONDS
     assert (row["activeTime"]["productive"], row["activeTime"]["unproductive"]) == (190 * 60, 60 * 60)
 
@@ -483,10 +483,12 @@ def test_reports_show_working_hours_and_export_csv(server: LiveServer, browser: 
     browser.find("#report-csv").click()
     browser.wait_for(target.is_file)
     header, line = browser.wait_for(lambda: target.read_text().splitlines() if target.stat().st_size else None)
-    assert header.split(",")[:4] == ["date", "computer", "firstActivity", "lastActivity"]
+    names = ["date", "computerId", "computer", "userId", "user", "firstActivity", "lastActivity"]
+    assert header.split(",")[:7] == names
     values = line.split(",")
-    assert values[:4] == [seed.DAY, row["computer"], row["firstActivity"], row["lastActivity"]]
-    assert values[4:] == [
+    ids = [str(row["computers"][0]), row["computer"], str(row["userid"]), row["user"]]
+    assert values[:7] == [seed.DAY, *ids, row["firstActivity"], row["lastActivity"]]
+    assert values[7:] == [
         "3.17",
         "1.00",
         "0.33",

@@ -13,14 +13,14 @@ const SPLITS = [
   ["undefined", "Undefined", "#9aa1ad"],
 ];
 
-/** Every row of the report (it is paged; a year for a few computers fits in one or two pages). */
+/** Every row of the report, in the Live Data API's model (paged; a year for a few computers fits in one or two pages). */
 async function fetchRows(from, to, tz) {
   const rows = [];
   for (let page = 1; ; page++) {
     const params = new URLSearchParams({ from, to, tz, page: String(page), pageSize: String(PAGE_SIZE) });
     const answer = await api(`reports/workinghours/computers?${params}`);
-    rows.push(...answer.rows);
-    if (rows.length >= answer.total || !answer.rows.length) return rows;
+    rows.push(...answer.activity);
+    if (rows.length >= answer.total || !answer.activity.length) return rows;
   }
 }
 
@@ -29,7 +29,10 @@ const hours = (seconds) => (seconds / 3600).toFixed(2);
 
 const COLUMNS = [
   ["date", (r) => r.date],
+  ["computerId", (r) => r.computers[0]],
   ["computer", (r) => r.computer],
+  ["userId", (r) => r.userid],
+  ["user", (r) => r.user],
   ["firstActivity", (r) => r.firstActivity ?? ""],
   ["lastActivity", (r) => r.lastActivity ?? ""],
   ["activeProductiveHours", (r) => hours(r.activeTime.productive)],
