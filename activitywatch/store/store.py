@@ -28,7 +28,8 @@ from activitywatch.core.allocation import collector_paused
 from activitywatch.core.errors import InvalidInput, NotFound
 from activitywatch.core.models import Bucket, BucketInfo, Event
 from activitywatch.core.timestamps import MAX_NS, MIN_NS
-from activitywatch.store import schema
+from activitywatch.store import activity_log, report_ids, schema
+from activitywatch.store.activity_log import LogFilter, LogPage, LogPosition
 from activitywatch.store.bulk import BucketImport, BulkWriter
 from activitywatch.store.database import ReaderPool, configure_writer, connect, scalar, translated_errors
 from activitywatch.store.database import rows as fetch
@@ -101,15 +102,6 @@ SQL_FORGET_CANDIDATES = (
     " AND (endtime > :start OR starttime >= :start)"
 )
 SQL_EVENT_RESHAPE = "UPDATE events SET starttime = ?, endtime = ?, seq = ? WHERE id = ?"
-SQL_LOG_ROWS = (
-    "SELECT e.id, e.starttime, e.endtime, e.data, e.seq, b.hostname, b.id"
-    " FROM events e JOIN buckets b ON b.key = e.bucket_key"
-    " WHERE e.seq > :after AND b.type = 'currentwindow'"
-    " AND (:start IS NULL OR (e.starttime >= :start AND e.starttime < :end))"
-    " AND (:host IS NULL OR b.hostname = :host)"
-    " AND e.endtime - e.starttime BETWEEN :mind AND :maxd"
-    " ORDER BY e.seq LIMIT :limit"
-)
 SQL_META_SET = "INSERT INTO meta (key, value) VALUES (?, ?) ON CONFLICT(key) DO UPDATE SET value = excluded.value"
 
 SQL_SETTINGS_ALL = "SELECT key, value FROM settings ORDER BY key"
@@ -139,16 +131,6 @@ class ImportReport:
     buckets: list[BucketImport] = field(default_factory=list)  # per bucket, in import order
     settings_added: list[str] = field(default_factory=list)
     settings_kept: list[str] = field(default_factory=list)  # already set here: left as they were
-
-
-@dataclass(frozen=True)
-class LogRow:
-    """A window event as the activity log reads it."""
-
-    seq: int
-    bucket_id: str
-    hostname: str
-    event: Event
 
 
 @dataclass(frozen=True)
@@ -642,34 +624,25 @@ class Store:
 
     # ----------------------------------------------------------------- activity log
 
-    def log_rows(
-        self,
-        *,
-        after_seq: int,
-        start: int | None,
-        end: int | None,
-        host: str | None,
-        min_duration: int,
-        max_duration: int,
-        limit: int,
-    ) -> list[LogRow]:
-        """Window events changed after `after_seq` in change-sequence order (starting in [start, end)
-        when given), of one host or all, with durations in [min_duration, max_duration] ns."""
-        params = {
-            "after": after_seq,
-            "start": start,
-            "end": end,
-            "host": host,
-            "mind": min_duration,
-            "maxd": max_duration,
-            "limit": limit,
-        }
+    def log_page(self, at: LogPosition | None, start: int, end: int | None, where: LogFilter, size: int) -> LogPage:
+        """A page of the activity log from `at`, or (None) the first of a listing of events starting in
+        [start, end) (end None: to now); see `store/activity_log.py`."""
         with self._reading() as conn:
-            rows = fetch(conn, SQL_LOG_ROWS, params)
-        return [
-            LogRow(seq, bucket_id, hostname, Event(ts, te - ts, load_json(data), event_id))
-            for event_id, ts, te, data, seq, hostname, bucket_id in rows
-        ]
+            position = activity_log.start_position(conn, start, end) if at is None else at
+            return activity_log.read_page(conn, position, where, size)
+
+    def report_ids(self, kind: str, names: Sequence[str] | None = None) -> dict[str, int]:
+        """{name: stable id} of one kind (computer, user, application, website); the given names that
+        have no id yet get the next free ones; None: every name known."""
+        report_ids.check_kind(kind)
+        with self._reading() as conn:
+            found = report_ids.known(conn, kind, names)
+        missing = [] if names is None else [name for name in dict.fromkeys(names) if name not in found]
+        if missing:
+            with self._transaction() as conn:
+                report_ids.assign(conn, kind, missing)
+                found |= report_ids.known(conn, kind, missing)
+        return found
 
     # ----------------------------------------------------------------- API tokens
 
