@@ -11,10 +11,11 @@ from typing import TextIO
 from activitywatch.app import import_sources, open_import
 from activitywatch.config import Settings
 from activitywatch.core.timestamps import format_timestamp
-from activitywatch.importers import Found, Source, find_activitywatch, open_source
+from activitywatch.importers import Found, Source, SourceError, find_activitywatch, open_source
 from activitywatch.store import ImportReport
 
 BAR_WIDTH = 30
+EXIT_NOTHING = 1  # --activitywatch found databases, and none of them can be read
 REDRAW_SECONDS = 0.2
 
 
@@ -100,9 +101,15 @@ def run_import(settings: Settings, path: str | None, activitywatch: bool, yes: b
     sources = []
     try:
         for item in found:
-            source = open_source(item.path, item.settings_file)
+            try:
+                source = open_source(item.path, item.settings_file)
+            except SourceError as exc:  # one damaged database does not hide the others
+                print(f"{item.label}: {item.path}\n    cannot be imported: {exc.message}", file=sys.stdout)
+                continue
             sources.append(source)
             print(describe(item, source), file=sys.stdout)
+        if not sources:
+            return EXIT_NOTHING
         if not yes:
             print("Run `activitywatch import --activitywatch --yes` to import them all.", file=err)
             return 0

@@ -362,7 +362,7 @@ def test_a_bad_rule_is_refused_with_a_message(server: LiveServer, browser: Brows
 # ---------------------------------------------------------------------------------------------- Buckets
 
 
-def test_export_delete_and_import_round_trip(server: LiveServer, browser: Browser) -> None:
+def test_export_delete_and_import_round_trip(server: LiveServer, browser: Browser, tmp_path: Path) -> None:
     downloads = SCREENSHOTS.parent / "downloads"
     target = downloads / "aw-buckets-export.json"
     target.unlink(missing_ok=True)
@@ -397,6 +397,22 @@ def test_export_delete_and_import_round_trip(server: LiveServer, browser: Browse
     }
     assert strip(after) == strip(before)
     browser.screenshot("buckets-after-import")
+
+    # an aw-server-rust database goes through the same form
+    from bench.awdb import add_bucket, add_events, create_rust_db
+
+    database = tmp_path / "sqlite.db"
+    conn = create_rust_db(database, 5)
+    with conn:
+        row = add_bucket(
+            conn, "aw-watcher-window_rusthost", type_="currentwindow", hostname="rusthost", created_ns=0, data={}
+        )
+        add_events(conn, row, [(10**18, 10**18 + 5 * 10**9, {"app": "vim", "title": "notes"})])
+    conn.close()
+    browser.find("#import-file").send_keys(str(database))
+    browser.find("#import-button").click()
+    browser.wait_for(lambda: "aw-watcher-window_rusthost" in browser.text("#bucket-table"))
+    assert browser.text("#import-progress") == "Imported sqlite.db: 1 events imported, 0 already there"
 
 
 def test_events_are_paged(server: LiveServer, browser: Browser) -> None:

@@ -24,6 +24,8 @@ from bench.awdb import add_bucket, add_events, create_rust_db, set_settings
 from tests.conftest import run_cli
 from tests.test_aw_client import release
 
+# The first test also sets up bench/.peer-venv when `make test` has not (a pip install from PyPI).
+pytestmark = pytest.mark.timeout(600)
 T0 = datetime(2021, 3, 14, 9, 0, 0, 123000, tzinfo=UTC)
 SETTINGS = {"startOfDay": "05:00", "classes": [{"name": ["Work"], "rule": {"type": "regex", "regex": "code"}}]}
 
@@ -137,6 +139,7 @@ def test_import_activitywatch_finds_both_servers_and_imports_them_all(aw_server:
         add_events(conn, row, [(ns(T0), ns(T0) + 10**9, {"app": "code"}), (ns(T0) + 10**10, ns(T0) + 2 * 10**10, {})])
         set_settings(conn, {"theme": "dark"})
     conn.close()
+    (rust_dir / "sqlite-testing.db").write_bytes(b"SQLite format 3\x00" + b"\x00" * 200)  # damaged
     data_dir = tmp_path / "ours"
 
     listing = run_cli(["--data-dir", str(data_dir), "import", "--activitywatch"], home)
@@ -144,6 +147,7 @@ def test_import_activitywatch_finds_both_servers_and_imports_them_all(aw_server:
     python_total = sum(len(evs) for evs in aw_server.events.values())
     assert "aw-server-rust: " in listing.stdout and "2 events in 1 buckets, 2021-03-14 to 2021-03-14" in listing.stdout
     assert "aw-server (testing): " in listing.stdout
+    assert "aw-server-rust (testing): " in listing.stdout and "cannot be imported: " in listing.stdout
     assert f"{python_total} events in 2 buckets, 2021-03-14 to 2023-01-01, with settings" in listing.stdout
     assert "--yes" in listing.stderr
     assert not (data_dir / "activitywatch.db").exists()  # listing imports nothing
