@@ -471,6 +471,43 @@ def test_timeline_draws_a_lane_per_bucket(server: LiveServer, browser: Browser) 
     assert "title: Draft chapter 3 - Quillwriter" in hover
 
 
+def test_timeline_zooms_by_dragging_and_shows_an_event_on_hover(server: LiveServer, browser: Browser) -> None:
+    browser.open(f"/timeline/{seed.HOST}/{seed.DAY}T08:00~2026-11-23T03:00")
+    chart = browser.find("#chart-timeline")
+
+    def at(when: str, lane: int) -> tuple[int, int]:
+        """Offset from the chart's centre of `when` on the given lane (what selenium's mouse moves take)."""
+        x, y = browser.driver.execute_script(
+            """const el = arguments[0], c = echarts.getInstanceByDom(el);
+               const x = c.convertToPixel({ xAxisIndex: 0 }, new Date(arguments[1]).getTime());
+               const y = c.convertToPixel({ yAxisIndex: 0 }, arguments[2]);
+               return [x - el.clientWidth / 2, y - el.clientHeight / 2];""",
+            chart,
+            when,
+            lane,
+        )
+        return round(x), round(y)
+
+    def window() -> tuple[float, float]:
+        zoom = browser.driver.execute_script(
+            "return echarts.getInstanceByDom(arguments[0]).getOption().dataZoom[0]", chart
+        )
+        return float(zoom["start"]), float(zoom["end"])
+
+    assert window() == (0, 100)
+    ActionChains(browser.driver).move_to_element_with_offset(chart, *at(f"{seed.DAY}T10:00", 2)).perform()
+    browser.wait_for(lambda: "Draft chapter 3 - Quillwriter" in browser.text("#chart-timeline"))  # the tooltip
+    start, end = at(f"{seed.DAY}T09:00", 1), at(f"{seed.DAY}T14:00", 1)
+    drag = ActionChains(browser.driver).move_to_element_with_offset(chart, *start).click_and_hold()
+    drag.move_by_offset(end[0] - start[0], 0).release().perform()
+    zoomed = browser.wait_for(lambda: window() != (0, 100) and window())
+    assert 0 < zoomed[0] < zoomed[1] < 100
+    ActionChains(browser.driver).move_to_element_with_offset(
+        chart, *at(f"{seed.DAY}T12:00", 1)
+    ).double_click().perform()
+    browser.wait_for(lambda: window() == (0, 100))
+
+
 # ---------------------------------------------------------------------------------------------- Reports
 
 
