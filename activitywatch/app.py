@@ -395,12 +395,6 @@ def import_sources(
         store.close()
 
 
-def import_file(settings: Settings, source: Path | None) -> ImportReport:
-    """Import a file (an export, or an ActivityWatch database; stdin when None) into the database."""
-    with open_import(source) as opened:
-        return import_sources(settings, [opened])[0]
-
-
 def forget_range(settings: Settings, start: int, end: int, bucket_ids: Sequence[str] | None) -> ForgetReport:
     """Remove everything recorded in [start, end) (from the given buckets, or all)."""
     store = open_store(settings)
