@@ -150,7 +150,7 @@ def served_files() -> list[tuple[str, str]]:
         ("/api/openapi.json", "application/json"),
     ]
     if (RESOURCES / "webui" / "index.html").is_file():
-        cases += [("/", "text/html"), ("/vendor/plotly.min.js", "javascript")]
+        cases += [("/", "text/html"), ("/vendor/echarts/echarts.min.js", "javascript")]
     return cases
 
 
@@ -272,7 +272,7 @@ def test_one_file_contents(one_file: Path) -> None:
         "resources/" + path.relative_to(RESOURCES).as_posix() for path in RESOURCES.rglob("*") if path.is_file()
     }
     assert expected_resources <= files
-    assert "resources/vendor/plotly.min.js" in files
+    assert "resources/webui/vendor/echarts/echarts.min.js" in files
     # QtWebEngine and what it needs at run time.
     for name in (
         "PySide6/QtWebEngineWidgets.abi3.so",
@@ -293,6 +293,8 @@ def test_one_file_contents(one_file: Path) -> None:
     ):
         assert name in files, name
     assert {"activitywatch.cli", "pynput.keyboard._xorg", "pynput.mouse._xorg"} <= modules
+    # Sync's encryption and compression, with their compiled parts.
+    assert {"activitywatch.sync.engine", "nacl.secret", "nacl._sodium", "zstandard.backend_c"} <= modules
     # What the build leaves out: the QML tree, the plotly package, test tools, GTK.
     assert not {name for name in files if name.startswith(("PySide6/Qt/qml/", "PySide6/QtQml", "PySide6/QtQuick"))}
     assert not {name for name in files if name.startswith(("libgtk-3", "libcairo", "libcups"))}
