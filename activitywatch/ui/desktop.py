@@ -266,7 +266,7 @@ class Desktop(QObject):
         except ExtensionInstallError as exc:
             self.notify("GNOME Shell extension not installed", exc.message)
             return
-        self.dialogs.inform(f"{TITLE}: GNOME Shell extension", installed.sentence(), self.window)
+        self.dialogs.inform(f"{TITLE}: GNOME Shell extension", installed.sentence())
 
     def about(self) -> None:
         """Version, data folder and server address."""
