@@ -41,13 +41,20 @@ class Installed:
     shell_version: str
     build: str  # "legacy" (GNOME 43-44) or "esm" (45 and later)
     newly_enabled: bool
+    user_extensions_off: bool = False
 
     def sentence(self) -> str:
         """What to tell the user."""
         enabled = "enabled it" if self.newly_enabled else "it was already enabled"
+        off = (
+            " All user extensions are switched off on this computer (org.gnome.shell disable-user-extensions): "
+            "turn them on in the Extensions app, or it will not run."
+            if self.user_extensions_off
+            else ""
+        )
         return (
             f"Installed the ActivityWatch extension for GNOME Shell {self.shell_version} in {self.path} and "
-            f"{enabled}. {RELOGIN}"
+            f"{enabled}.{off} {RELOGIN}"
         )
 
 
@@ -146,7 +153,9 @@ def install_extension(data_home: Path | None = None, shell_version: str | None =
             shutil.copyfile(source / name, target / name)
     except OSError as exc:
         raise ExtensionInstallError(f"Could not write the extension to {target}: {exc.strerror or exc}.") from None
-    return Installed(target, version, build, enable_at_login())
+    newly_enabled = enable_at_login()
+    user_extensions_off = _gsettings("get", SETTINGS_SCHEMA, "disable-user-extensions") == "true"
+    return Installed(target, version, build, newly_enabled, user_extensions_off)
 
 
 def is_gnome_session(environ: Mapping[str, str] | None = None) -> bool:

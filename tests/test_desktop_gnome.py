@@ -14,7 +14,13 @@ from pathlib import Path
 import pytest
 from pytestqt.qtbot import QtBot
 
-from activitywatch.gnome_extension import EXTENSION_UUID, ExtensionInstallError, build_for, extension_dir
+from activitywatch.gnome_extension import (
+    EXTENSION_UUID,
+    ExtensionInstallError,
+    build_for,
+    extension_dir,
+    running_shell_version,
+)
 from activitywatch.store import Store
 from activitywatch.watchers.builtin import WindowWatcher
 from activitywatch.watchers.desktop_bus import DesktopBus
@@ -102,7 +108,8 @@ def test_the_command_installed_the_legacy_build_enabled_it_and_kept_the_other_ex
     enabled = gsettings(on_gnome, "get", "org.gnome.shell", "enabled-extensions")
     assert TEST_EXTENSION in enabled and EXTENSION_UUID in enabled
 
-    again = install_command(on_gnome)  # the shell runs now: its version comes over D-Bus
+    assert running_shell_version() == "43.9"  # the shell runs now: the command asks it over D-Bus
+    again = install_command(on_gnome)
     assert again.returncode == 0, again.stderr
     assert "already enabled" in again.stdout
     assert gsettings(on_gnome, "get", "org.gnome.shell", "enabled-extensions").count(EXTENSION_UUID) == 1

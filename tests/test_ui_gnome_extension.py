@@ -75,3 +75,17 @@ def test_a_failure_is_told_in_one_sentence(
     ((title, text),) = [n for n in app.desktop.notifications if n[0].startswith("GNOME")]
     assert title == "GNOME Shell extension not installed"
     assert text.startswith(f"Could not write the extension to {extension_dir(data_home)}: ")
+
+
+def test_switched_off_user_extensions_are_told(
+    qtbot: QtBot, harness: Harness, session_bus: Desktop, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("XDG_CURRENT_DESKTOP", "GNOME")
+    subprocess.run(
+        ["gsettings", "set", "org.gnome.shell", "disable-user-extensions", "true"], env=session_bus.env, check=True
+    )
+    app = harness.start()
+    actions(tray_menu(app))[ENTRY].trigger()
+    ((_, text),) = harness.dialogs.told
+    assert "All user extensions are switched off on this computer" in text
+    assert text.endswith("only when you log in.")

@@ -142,6 +142,7 @@ def harness(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Harness
         ("XDG_STATE_HOME", "state"),
     ):
         monkeypatch.setenv(name, str(home / sub) if sub else str(home))
+    monkeypatch.delenv("XDG_CURRENT_DESKTOP", raising=False)  # the menu is the same on any desktop (GNOME adds one)
     h = Harness(home)
     yield h
     for app in list(h.apps):

@@ -25,7 +25,7 @@ from typing import Any
 import apsw
 
 from activitywatch.core.allocation import collector_paused
-from activitywatch.core.errors import InvalidInput, NotFound
+from activitywatch.core.errors import Conflict, InvalidInput, NotFound
 from activitywatch.core.models import Bucket, BucketInfo, Event
 from activitywatch.core.timestamps import MAX_NS, MIN_NS
 from activitywatch.store import activity_log, report_ids, schema
@@ -42,6 +42,7 @@ from activitywatch.store.rows import (
     event_from_row,
     load_json,
 )
+from activitywatch.store.syncfeed import record_forget
 from activitywatch.transforms import privacy
 from activitywatch.transforms.heartbeat import heartbeat_merge
 from activitywatch.transforms.privacy import PrivacyRule
@@ -55,6 +56,7 @@ GROW_HEADROOM_MAX = 3600 * 1_000_000_000  # see Store._grow
 Clock = Callable[[], int]
 
 SQL_BUCKET_KEY = "SELECT key, max_duration FROM buckets WHERE id = ?"
+SQL_BUCKET_REF = "SELECT key, max_duration, key IN (SELECT bucket_key FROM sync_buckets) FROM buckets WHERE id = ?"
 SQL_BUCKET_HOSTS = "SELECT id, hostname FROM buckets ORDER BY id"
 SQL_BUCKET_UPDATE = "UPDATE buckets SET type = ?, client = ?, hostname = ?, data = ?, name = ? WHERE key = ?"
 SQL_BUCKET_DELETE = "DELETE FROM buckets WHERE key = ?"
@@ -165,6 +167,7 @@ class ForgetReport:
 class _BucketRef:
     key: int
     max_duration: int
+    remote: bool = False  # written by another device (sync): read-only here
 
 
 class Store:
@@ -269,20 +272,25 @@ class Store:
             finally:
                 conn.execute("COMMIT")
 
-    def _ref(self, conn: apsw.Connection, bucket_id: str) -> _BucketRef:
-        """The bucket's row key, from the writer's cache (call inside a write transaction)."""
+    def _ref(self, conn: apsw.Connection, bucket_id: str, *, writable: bool = True) -> _BucketRef:
+        """The bucket's row key, from the writer's cache (call inside a write transaction); Conflict
+        for another device's bucket unless `writable` is False."""
         ref = self._refs.get(bucket_id)
         if ref is None:
             ref = self._lookup(conn, bucket_id)
             self._refs[bucket_id] = ref
+        if writable and ref.remote:
+            raise Conflict(
+                f"The bucket '{bucket_id}' is synced from another device and is read-only here; change it there"
+            )
         return ref
 
     @staticmethod
     def _lookup(conn: apsw.Connection, bucket_id: str) -> _BucketRef:
-        rows = fetch(conn, SQL_BUCKET_KEY, (bucket_id,))
+        rows = fetch(conn, SQL_BUCKET_REF, (bucket_id,))
         if not rows:
             raise NotFound(f"The requested bucket '{bucket_id}' does not exist")
-        return _BucketRef(key=rows[0][0], max_duration=rows[0][1])
+        return _BucketRef(key=rows[0][0], max_duration=rows[0][1], remote=bool(rows[0][2]))
 
     def _grow(self, conn: apsw.Connection, bucket_id: str, ref: _BucketRef, duration: int) -> None:
         """Keep `max_duration` an upper bound of every event's duration in the bucket.
@@ -294,7 +302,7 @@ class Store:
         if duration > ref.max_duration:
             bound = duration + min(duration // 4, GROW_HEADROOM_MAX)
             conn.execute(SQL_BUCKET_GROW, (bound, ref.key, bound))
-            self._refs[bucket_id] = _BucketRef(ref.key, bound)
+            self._refs[bucket_id] = _BucketRef(ref.key, bound, ref.remote)
 
     def _last_event(self, conn: apsw.Connection, key: int) -> Event | None:
         last = self._last.get(key)
@@ -722,7 +730,9 @@ class Store:
         deleted = trimmed = 0
         with self._transaction() as conn:
             ids = list(bucket_ids) if bucket_ids is not None else [row[0] for row in fetch(conn, SQL_BUCKET_HOSTS)]
-            refs = [(bucket_id, self._ref(conn, bucket_id)) for bucket_id in ids]  # NotFound for unknown ids
+            refs = [
+                (bucket_id, self._ref(conn, bucket_id, writable=False)) for bucket_id in ids
+            ]  # NotFound for unknown ids
             for _bucket_id, ref in refs:
                 params = {"key": ref.key, "start": start, "end": end, "lo": max(MIN_NS, start - ref.max_duration)}
                 for event_id, ev_start, ev_end, data in fetch(conn, SQL_FORGET_CANDIDATES, params):
@@ -740,6 +750,7 @@ class Store:
                 self._last.pop(ref.key, None)
             if deleted or trimmed:
                 self._mark_deleted(conn)
+            record_forget(conn, start, end, bucket_ids)  # sync passes the forget on to the other devices
         if deleted or trimmed:
             self._reclaim_space()
         return ForgetReport(deleted, trimmed, [bucket_id for bucket_id, _ in refs])

@@ -2,7 +2,7 @@
 // productivity), as a table and a stacked bar chart, exportable as CSV.
 
 import { api } from "../api.js";
-import { plotlyReady, stackedBars } from "../charts.js";
+import { chartsReady, stackedBars } from "../charts.js";
 import { duration, h } from "../format.js";
 import { ymd } from "../time.js";
 
@@ -72,7 +72,7 @@ export async function render(root, [fromParam, toParam], alive) {
     h("div", { class: "controls" }, fromInput, h("span", { class: "muted" }, "to"), toInput,
       h("button", { type: "button", id: "report-show", onclick: () => (location.hash = `#/reports/${fromInput.value}/${toInput.value}`) }, "Show")));
   root.replaceChildren(header, h("p", { class: "muted" }, "Loading…"));
-  const [rows] = await Promise.all([fetchRows(from, to, tz), plotlyReady()]);
+  const [rows] = await Promise.all([fetchRows(from, to, tz), chartsReady()]);
   if (!alive()) return;
   rows.sort((a, b) => a.date.localeCompare(b.date) || a.computer.localeCompare(b.computer));
   header.querySelector(".controls").append(h("button", { type: "button", id: "report-csv", disabled: !rows.length, onclick: () => saveCsv(rows, from, to) }, "Export CSV"));
