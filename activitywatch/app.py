@@ -18,9 +18,9 @@ from typing import TYPE_CHECKING, Any, BinaryIO
 
 from activitywatch import __version__, keys
 from activitywatch.config import Settings
-from activitywatch.core import jsontext
 from activitywatch.core.errors import AwError, InvalidInput, StorageError
-from activitywatch.core.wire import import_from_wire
+from activitywatch.importers import Source, open_source
+from activitywatch.importers.exportfile import ExportSource
 from activitywatch.log import setup_logging
 from activitywatch.server.app import create_app
 from activitywatch.server.auth import is_loopback
@@ -28,6 +28,9 @@ from activitywatch.server.options import ServerOptions
 from activitywatch.server.runner import ApiServer, check_tls
 from activitywatch.store import ForgetReport, ImportReport, Store
 from activitywatch.store.database import decrypt_file, encrypt_file, is_encrypted
+from activitywatch.sync import setup as sync_setup
+from activitywatch.sync.engine import RoundReport
+from activitywatch.sync.runner import SyncThread
 
 if TYPE_CHECKING:
     from activitywatch.watchers.host import WatcherSet
@@ -253,6 +256,7 @@ class App:
             server = build_server(settings, store)
             server.start()
             watchers = self._start_watchers(store) if settings.watchers else None
+            syncing = start_sync(settings, store)
             try:
                 self._announce(server)
                 for sig in (signal.SIGINT, signal.SIGTERM):
@@ -265,6 +269,8 @@ class App:
             finally:
                 if watchers is not None:
                     watchers.stop()
+                if syncing is not None:
+                    syncing.stop()  # after the watchers: their last events go out too
                 server.stop()
         finally:
             store.close()
@@ -286,6 +292,53 @@ class App:
         log.info("ActivityWatch %s%s", VERSION, " (testing)" if settings.testing else "")
         log.info("Database: %s", settings.database_path)
         log.info("Data folder: %s; dashboard: %s/; API browser: %s/api/", settings.data_dir, server.url, server.url)
+
+
+def start_sync(settings: Settings, store: Store) -> SyncThread | None:
+    """Sync every `[sync] interval` seconds when it is set up and enabled (a problem is logged, and the
+    app runs on without syncing)."""
+    if not settings.sync.enabled or not sync_setup.configured(settings):
+        return None
+    try:
+        syncer = sync_setup.make_syncer(settings, store, device_id(settings.data_dir), socket.gethostname())
+    except AwError as exc:
+        log.error("Not syncing: %s", exc.message)
+        return None
+    if syncer is None:
+        return None
+    log.info("Syncing through %s every %g s", syncer.folder, settings.sync.interval)
+    thread = SyncThread(syncer, settings.sync.interval)
+    thread.start()
+    return thread
+
+
+def sync_round(settings: Settings, *, status_only: bool = False) -> RoundReport:
+    """One push and pull now (`sync now`), or only every device's state (`sync status`)."""
+    store = open_store(settings)
+    try:
+        syncer = sync_setup.make_syncer(settings, store, device_id(settings.data_dir), socket.gethostname())
+        if syncer is None:
+            raise InvalidInput("Sync is not set up on this device; run `sync init --folder F` or `sync join`.")
+        return syncer.status() if status_only else syncer.round()
+    finally:
+        store.close()
+
+
+def sync_status(settings: Settings) -> RoundReport:
+    """Every device's sync state, changing nothing."""
+    return sync_round(settings, status_only=True)
+
+
+def sync_init(settings: Settings, folder: Path) -> str:
+    """Set up sync on the first device; return its key."""
+    prepare_data_dir(settings.data_dir)
+    return sync_setup.init(settings, folder, device_id(settings.data_dir))
+
+
+def sync_join(settings: Settings, folder: Path, key: str) -> int:
+    """Set up sync on a further device; return how many devices' files the key opened."""
+    prepare_data_dir(settings.data_dir)
+    return sync_setup.join(settings, folder, key, device_id(settings.data_dir))
 
 
 def export_buckets(settings: Settings, bucket_ids: Sequence[str] | None, output: Path | None) -> Path | None:
@@ -324,16 +377,20 @@ def write_export(stream: Iterable[bytes], output: Path, progress: Callable[[byte
     return output
 
 
-def import_file(settings: Settings, source: Path | None) -> ImportReport:
-    """Import an export document from a file (stdin when None) into the database."""
-    try:
-        raw = _read_all(sys.stdin.buffer) if source is None else source.read_bytes()
-    except OSError as exc:
-        raise InvalidInput(f"Cannot read {source}: {exc.strerror}.") from None
-    doc = jsontext.loads(raw, str(source or "The input"))
+def open_import(source: Path | None) -> Source:
+    """Open a file to import (by its content; standard input when None, which must be an export)."""
+    if source is not None:
+        return open_source(source)
+    return ExportSource(Path("-"), _read_all(sys.stdin.buffer), "The input")
+
+
+def import_sources(
+    settings: Settings, sources: Sequence[Source], progress: Callable[[int], None] | None = None
+) -> list[ImportReport]:
+    """Import each source in its own transaction; `progress` gets the events read so far (per source)."""
     store = open_store(settings)
     try:
-        return store.import_buckets(import_from_wire(doc, store.now()))
+        return [store.import_stream(src.buckets(), src.settings, progress) for src in sources]
     finally:
         store.close()
 

@@ -4,7 +4,6 @@ tray or window; stopped in reverse order with bounded waits. `--no-gui` never im
 from __future__ import annotations
 
 import logging
-import os
 import re
 import signal
 import socket
@@ -21,12 +20,15 @@ from types import TracebackType
 from PySide6.QtCore import QSocketNotifier, QUrl
 from PySide6.QtGui import QDesktopServices
 
-from activitywatch.app import VERSION, build_server, open_store, start_logging, write_export
+from activitywatch.app import VERSION, open_store, start_logging, start_sync, write_export
 from activitywatch.assets import resource
+from activitywatch.beside import AlreadyRunning, start_server_beside
 from activitywatch.config import Settings, default_config_file, default_data_dir
 from activitywatch.core.errors import AwError, NotFound
+from activitywatch.gui_import import TrackerImports
 from activitywatch.server.runner import ApiServer
 from activitywatch.store import Store
+from activitywatch.sync.runner import SyncThread
 from activitywatch.ui.autostart import autostart_for, launch_command
 from activitywatch.ui.backend import AppInfo, Progress, WatcherStatus
 from activitywatch.ui.desktop import Desktop
@@ -51,7 +53,7 @@ def day_start(now: datetime, setting: object) -> datetime:
     return start if start <= now else start - timedelta(days=1)
 
 
-class DesktopTracker:
+class DesktopTracker(TrackerImports):
     """The UI's view of the tracker (ui.backend.Tracker), over the store and the watchers."""
 
     def __init__(
@@ -161,16 +163,6 @@ def install_exception_hooks() -> None:
     threading.excepthook = thread_hook
 
 
-def allow_webengine_as_root() -> None:
-    """QtWebEngine's sandbox refuses to run as root; without it the dashboard window still works."""
-    if (
-        hasattr(os, "geteuid")
-        and os.geteuid() == 0
-        and "--no-sandbox" not in os.environ.get("QTWEBENGINE_CHROMIUM_FLAGS", "")
-    ):
-        os.environ["QTWEBENGINE_DISABLE_SANDBOX"] = "1"
-
-
 def app_info(settings: Settings, server: ApiServer) -> AppInfo:
     """What the About box and the folder entries show."""
     config_file = settings.config_file or default_config_file()
@@ -250,13 +242,14 @@ class GuiApp:
         self.watchers: WatcherSet | None = None
         self.tracker: DesktopTracker | None = None
         self.desktop: Desktop | None = None
+        self.sync: SyncThread | None = None
 
-    def fail(self, message: str) -> int:
+    def fail(self, message: str, status: int = 1) -> int:
         """A known problem at start: one line on stderr, one dialog; the exit status."""
-        print(f"Error: {message}", file=sys.stderr)
+        print(f"Error: {message}" if status else message, file=sys.stderr)
         log.error("%s", message)
         self.dialogs.error(message)
-        return 1
+        return status
 
     def start(self) -> int | None:
         """Build and start everything; an exit status when the app must not run (None: it runs)."""
@@ -270,14 +263,14 @@ class GuiApp:
             log.info("ActivityWatch already runs for %s; it shows its window", settings.data_dir)
             print("ActivityWatch is already running; its window was brought up.", file=sys.stderr)
             return 0
+        fresh = not settings.database_path.exists()
+        state = UiState(settings.data_dir)
         try:
             self.store = open_store(settings)
-            self.server = build_server(settings, self.store)
-            self.server.start()
+            self.server = start_server_beside(settings, self.store, self.dialogs, state)
         except AwError as exc:
             self.stop()
-            return self.fail(exc.message)
-        state = UiState(settings.data_dir)
+            return self.fail(exc.message, 0 if isinstance(exc, AlreadyRunning) else 1)
         enabled: dict[str, bool] = {}
         if settings.watchers:
             factories = self.factories if self.factories is not None else watcher_factories(settings, self.store)
@@ -301,8 +294,11 @@ class GuiApp:
                 supervisor.state_changed.connect(self.desktop.refresh)
                 supervisor.gave_up.connect(partial(self.desktop.watcher_gave_up, name))
         self.desktop.start()  # pauses first if a pause was left running, so watchers start paused
+        if fresh:
+            self.desktop.importer.offer_first_start()
         if self.watchers is not None:
             self.watchers.start(name for name, on in enabled.items() if on)
+        self.sync = start_sync(settings, self.store)
         log.info("ActivityWatch %s%s", VERSION, " (testing)" if settings.testing else "")
         log.info("Data folder: %s; dashboard: %s/", settings.data_dir, self.server.url)
         return None
@@ -315,6 +311,9 @@ class GuiApp:
         if self.watchers is not None:
             self.watchers.stop(timeout)
             self.watchers = None
+        if self.sync is not None:
+            self.sync.stop(2 * timeout)  # after the watchers: their last events go out too
+            self.sync = None
         if self.server is not None:
             self.server.stop(timeout)
             self.server = None
@@ -326,10 +325,18 @@ class GuiApp:
             self.instance = None
 
 
+def show_start_error(message: str, dialogs: Dialogs | None = None) -> None:
+    """A problem found before the app could start (a bad config file): the sentence in a dialog."""
+    from PySide6.QtWidgets import QApplication  # noqa: PLC0415 - Qt widgets only for the desktop app
+
+    qt = QApplication.instance() or QApplication([sys.argv[0]])
+    assert qt is not None
+    (dialogs or Dialogs()).error(message)
+
+
 def run_gui(settings: Settings) -> int:
     """The desktop app until Quit, SIGTERM or SIGINT; the exit status."""
-    allow_webengine_as_root()
-    from PySide6 import QtWebEngineWidgets  # noqa: F401, PLC0415 - must be loaded before the QApplication
+    # no QtWebEngine here: the dashboard window is a process of its own (ui.window_child)
     from PySide6.QtCore import QEvent  # noqa: PLC0415
     from PySide6.QtGui import QIcon  # noqa: PLC0415
     from PySide6.QtWidgets import QApplication  # noqa: PLC0415
@@ -349,8 +356,7 @@ def run_gui(settings: Settings) -> int:
         assert desktop is not None
 
         def quit_app() -> None:
-            # exit(), not quit(): Qt 6's quit() first asks every window to close, and the dashboard
-            # window refuses (closing it only hides it), which would cancel the quit
+            # exit(), not quit(): Qt 6's quit() first asks every window to close (dialogs may refuse)
             qt.exit(0)
 
         desktop.quit_requested.connect(quit_app)

@@ -690,13 +690,32 @@ def report_cases() -> Iterator[Case]:
             ("page -1", "?from=2024-05-01&to=2024-05-01&page=-1", "page"),
             ("page abc", "?from=2024-05-01&to=2024-05-01&page=abc", "integer"),
             ("host and user", "?from=2024-05-01&to=2024-05-01&host=a&user=b", "at most one"),
+            ("userId and computerId", "?from=2024-05-01&to=2024-05-01&userId=1&computerId=1", "at most one"),
+            ("computerId and host", "?from=2024-05-01&to=2024-05-01&computerId=1&host=a", "at most one"),
+            ("groupId", "?from=2024-05-01&to=2024-05-01&groupId=1", "There are no groups"),
+            ("userId -2", "?from=2024-05-01&to=2024-05-01&userId=-2", "'userId' must be between -1"),
+            ("userId abc", "?from=2024-05-01&to=2024-05-01&userId=abc", "'userId' must be an integer"),
+            ("computerId 0", "?from=2024-05-01&to=2024-05-01&computerId=0", "'computerId' must be between 1"),
+            ("computerId 2**63", "?from=2024-05-01&to=2024-05-01&computerId=9223372036854775808", "between"),
+            ("computerId empty", "?from=2024-05-01&to=2024-05-01&computerId=", "empty"),
             ("unknown tz", "?from=2024-05-01&to=2024-05-01&tz=Nowhere/Land", "time zone"),
             ("tz path", "?from=2024-05-01&to=2024-05-01&tz=../../etc/passwd", "time zone"),
         ]:
             yield Case(f"report {kind} | {what}", "GET", path + query, 400, match)
     path = "/api/0/reports/activitylog"
     for what, query, match in [
-        ("no dates, no cursor", "", "'startDate' is required"),
+        ("endDate before today", "?endDate=2000-01-01", "before 'startDate'"),
+        ("endDate not a date", "?startDate=2024-05-01&endDate=tomorrow", "YYYY-MM-DD"),
+        ("startDate twice", "?startDate=2024-05-01&startDate=2024-05-02", "given 2 times"),
+        ("groupId", "?groupId=1", "There are no groups"),
+        ("groupId with a cursor", "?cursor=a&groupId=x", "There are no groups"),
+        ("userId and computerId", "?userId=1&computerId=2", "at most one"),
+        ("user and host", "?user=a&host=b", "at most one"),
+        ("userId 1.5", "?userId=1.5", "'userId' must be an integer"),
+        ("computerId -1", "?computerId=-1", "'computerId' must be between 1"),
+        ("pageSize 0", "?pageSize=0", "pageSize"),
+        ("cursor of version 2 with a bad position", "?cursor=eyJ2IjoyLCJzZXEiOjEsImFmdGVyIjpbMV19", "not one"),
+        ("cursor with an unknown field", "?cursor=eyJ2IjoyLCJzZXEiOjEsIngiOjF9", "not one this server gave out"),
         ("bad cursor", "?cursor=%FF%FE", "not one this server gave out"),
         ("cursor of another kind", "?cursor=eyJ2IjogMSwgInNlcSI6ICJ4In0", "not one this server gave out"),
         ("cursor twice", "?cursor=a&cursor=b", "given 2 times"),
@@ -707,6 +726,10 @@ def report_cases() -> Iterator[Case]:
         ("startDate year 1", "?startDate=0001-01-01&endDate=0001-01-02", "between"),
     ]:
         yield Case(f"activity log | {what}", "GET", path + query, 400, match)
+    for kind in ("computers", "users"):  # the ids: no parameters, so only the wrong method and a bad Host
+        path = f"/api/0/reports/{kind}"
+        yield Case(f"report ids {kind} | POST", "POST", path, 405, "not allowed", b"{}")
+        yield Case(f"report ids {kind} | Host evil.com", "GET", path, 400, "Host header", headers=(("Host", "e"),))
 
 
 def route_cases() -> Iterator[Case]:

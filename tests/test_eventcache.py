@@ -115,3 +115,23 @@ def test_first_time_queries_share_decoded_data(tmp_path: Path) -> None:
         first: Any = cache.events("win", T0, T0 + 72 * H)
         second: Any = cache.events("win", T0, T0 + 72 * H)
         assert all(a[2] is b[2] for a, b in zip(first, second, strict=True))
+
+
+def test_a_start_moved_later_in_place_is_seen(tmp_path: Path) -> None:
+    """Sync's forget trims an event's start in place with a new change number and no new generation."""
+    import apsw
+
+    with Store(tmp_path / "db.sqlite") as store:
+        seed(store)
+        cache = EventCache(store)
+        same_reads(cache, store, SPANS)
+        moved = store.get_events("win", T0, T0 + 2 * H)[-1]  # the earliest: 01:00-02:00
+        conn = apsw.Connection(str(tmp_path / "db.sqlite"))
+        conn.execute("PRAGMA busy_timeout = 10000")
+        conn.execute(
+            "UPDATE events SET starttime = ?, seq = (SELECT max(seq) + 1 FROM events) WHERE id = ?",
+            (moved.timestamp + H // 2, moved.id),
+        )
+        conn.close()
+        assert store.get_events("win", T0, T0 + 2 * H)[-1].timestamp == moved.timestamp + H // 2
+        same_reads(cache, store, SPANS)

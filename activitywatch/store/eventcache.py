@@ -4,10 +4,11 @@ A query the server has not seen before (a new dashboard view, another period) re
 and JSON decoding are most of its time. This cache keeps, per bucket, every event from some time on as
 four arrays (start, end, id, index of the shared data object), about 32 bytes an event, and answers range
 reads with a bisection. Before each read it asks the store what changed since it last looked: events
-inserted or extended after its sequence number are read again from their start on; anything the change
-sequence cannot show (deletes, moves, buckets changed: a new generation), or too many changes, drops
-everything. So it never answers with events the store no longer holds; the result cache above it keeps
-its own guarantees, as it records what the query read.
+inserted or changed after its sequence number are read again from their start on (or from their end
+less the longest duration, in case a start moved later); anything the change sequence cannot show
+(deletes, moves, buckets changed: a new generation), or too many changes, drops everything. So it
+never answers with events the store no longer holds; the result cache above it keeps its own
+guarantees, as it records what the query read.
 """
 
 from __future__ import annotations
@@ -141,10 +142,15 @@ class EventCache:
             if now != generation or changes is None:
                 self._buckets.clear()
             else:
-                for bucket_id, start, _ in changes:
+                for bucket_id, start, end in changes:
                     columns = self._buckets.get(bucket_id)
-                    if columns is not None and (columns.dirty_from is None or start < columns.dirty_from):
-                        columns.dirty_from = start
+                    if columns is None:
+                        continue
+                    # An event whose start was moved later in place (a sync's forget trims so) was kept
+                    # under its old start, which is no earlier than its end less the longest duration.
+                    since = min(start, end - columns.longest)
+                    if columns.dirty_from is None or since < columns.dirty_from:
+                        columns.dirty_from = since
         self._seq, self._generation = seq, generation
 
     def events(self, bucket_id: str, start: int, end: int) -> list[Event]:
