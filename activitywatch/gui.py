@@ -75,7 +75,7 @@ class DesktopTracker:
         if self.watcher_set is None:
             return []
         return [
-            WatcherStatus(name, self.enabled.get(name, True), s.state, s.reason)
+            WatcherStatus(name, self.enabled.get(name, True), s.state, s.reason, s.backend)
             for name, s in self.watcher_set.supervisors.items()
         ]
 
@@ -251,6 +251,10 @@ class GuiApp:
         self.tracker: DesktopTracker | None = None
         self.desktop: Desktop | None = None
 
+    def watcher_info(self) -> dict[str, dict[str, str]]:
+        """Each built-in watcher's state, desktop backend and reason (for /api/0/info)."""
+        return self.watchers.describe() if self.watchers is not None else {}
+
     def fail(self, message: str) -> int:
         """A known problem at start: one line on stderr, one dialog; the exit status."""
         print(f"Error: {message}", file=sys.stderr)
@@ -272,7 +276,7 @@ class GuiApp:
             return 0
         try:
             self.store = open_store(settings)
-            self.server = build_server(settings, self.store)
+            self.server = build_server(settings, self.store, self.watcher_info if settings.watchers else None)
             self.server.start()
         except AwError as exc:
             self.stop()
