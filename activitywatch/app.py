@@ -267,6 +267,8 @@ class App:
                 for sig in (signal.SIGINT, signal.SIGTERM):
                     signal.signal(sig, self.request_stop)
                 while not self._stop.wait(1.0):
+                    if watchers is not None:
+                        watchers.process_events()  # their states, backends and restarts
                     if not server.alive:
                         log.error("The API server stopped unexpectedly; quitting")
                         return 1

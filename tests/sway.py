@@ -6,6 +6,7 @@ import json
 import os
 import shutil
 import subprocess
+import tempfile
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -92,7 +93,7 @@ class Sway:
         self.msg("seat", "seat0", "cursor", "move", "1", "1")
 
     def stop(self) -> None:
-        """Stop the clients and sway."""
+        """Stop the clients and sway, and remove their folders."""
         for proc in [*self.clients, self.proc]:
             if proc.poll() is None:
                 proc.terminate()
@@ -102,18 +103,21 @@ class Sway:
             except subprocess.TimeoutExpired:
                 proc.kill()
                 proc.wait()
+        shutil.rmtree(self.home.parent, ignore_errors=True)
 
 
 def start_sway(tmp: Path) -> Sway:
     """sway with a 1280x800 headless output, its sockets in a fresh runtime dir under `tmp`."""
     if shutil.which("sway") is None or shutil.which("foot") is None:
         raise RuntimeError("sway and foot are needed (tests/debian-packages.txt)")
-    home = tmp / "sway-home"
-    runtime = tmp / "sway-xdg"
+    # pytest's own folders are private to root, so nobody's folders live in a fresh one of their own
+    base = Path(tempfile.mkdtemp(prefix="aw-sway-"))
+    os.chmod(base, 0o755)
+    home = base / "home"
+    runtime = base / "xdg"
     for path in (home, runtime):
         path.mkdir(mode=0o700)
         os.chown(path, NOBODY, NOBODY)
-    os.chmod(tmp, 0o755)  # nobody must reach the folders below
     config = home / "sway.conf"
     config.write_text("output HEADLESS-1 resolution 1280x800\n")
     env = {
@@ -124,10 +128,10 @@ def start_sway(tmp: Path) -> Sway:
         "WLR_LIBINPUT_NO_DEVICES": "1",
         "WLR_RENDERER": "pixman",
     }
-    log = open(tmp / "sway.log", "wb")  # noqa: SIM115 - sway keeps writing to it
-    proc = subprocess.Popen(
-        [*as_nobody(), "sway", "-c", str(config)], env=env, stdout=log, stderr=log, start_new_session=True
-    )
+    with open(tmp / "sway.log", "wb") as log:  # sway keeps its own copy of the descriptor
+        proc = subprocess.Popen(
+            [*as_nobody(), "sway", "-c", str(config)], env=env, stdout=log, stderr=log, start_new_session=True
+        )
     sway = Sway(home, runtime, proc)
 
     def ready() -> bool:

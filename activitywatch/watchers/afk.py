@@ -49,6 +49,7 @@ class AfkStateMachine:
         self.afk: bool | None = None  # unknown until the first sample
         self.media = False  # not afk only because media plays (afk is False then)
         self.since = 0  # when the current afk or media span began
+        self.last_input: int | None = None
         self.last_now: int | None = None
         self.floor: int | None = None  # nothing before this (the end of a pause) is reported
         self.detached = False  # the next heartbeat must not merge into what came before the pause
@@ -82,6 +83,11 @@ class AfkStateMachine:
         if self.floor is not None and now - idle_ns < self.floor:
             idle_ns = max(0, now - self.floor)  # the input before the pause is not reported
         last_input = now - idle_ns
+        if self.afk is not None and self.last_input is not None and last_input < self.last_input:
+            # input times never go back: a probe whose idle time comes from another clock jitters by
+            # microseconds, and a heartbeat starting before the event it continues would not merge
+            last_input, idle_ns = self.last_input, now - self.last_input
+        self.last_input = last_input
         silent = sample.locked or sample.idle >= self.timeout
         media = silent and sample.media and not sample.locked
         away = silent and not media

@@ -234,6 +234,10 @@ class WatcherSet:
             name: WatcherSupervisor(name, factory, restart_delay=restart_delay) for name, factory in factories.items()
         }
 
+    def process_events(self) -> None:
+        """Handle what the watchers reported (for a main thread that runs no Qt event loop: --no-gui)."""
+        QCoreApplication.processEvents()
+
     def describe(self) -> dict[str, dict[str, str]]:
         """Each watcher's state, the desktop backend it uses and the reason of a problem (any thread may ask)."""
         return {
