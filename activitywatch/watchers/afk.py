@@ -117,8 +117,10 @@ class AfkStateMachine:
         if was_afk and not away:
             return [self._beat(AFK, last_input), self._beat(NOT_AFK, last_input + MS)]
         if not was_afk and away:
-            self.since = last_input  # (the heartbeat starts a millisecond later, as aw-watcher-afk's does)
-            return [self._beat(NOT_AFK, last_input), self._beat(AFK, last_input + MS, idle_ns)]
+            # aw-watcher-afk sends the later afk heartbeats from the last input, a millisecond before this
+            # event starts, so the store cannot merge them into it (two overlapping events); ours continue it
+            self.since = last_input + MS
+            return [self._beat(NOT_AFK, last_input), self._beat(AFK, self.since, idle_ns - MS)]
         if away:
             self.since = max(self.since, last_input)
             return [self._beat(AFK, self.since, now - self.since)]

@@ -19,6 +19,7 @@ import os
 import select
 import socket
 import struct
+import threading
 import time
 from collections.abc import Callable, Mapping
 from typing import Any
@@ -32,17 +33,38 @@ log = logging.getLogger(__name__)
 
 ACTIVATED = 2  # zwlr_foreign_toplevel_handle_v1.state.activated
 IDLE_RESOLUTION = 5.0  # seconds of silence before the compositor tells us (the idle time's granularity)
+# pywayland is not made for several connections or threads: it keeps class-wide tables of live
+# proxies and gives an object announced by an event (a new window) the first connection it finds.
+# So the process has one connection per compositor, shared by the AFK and window watchers, and every
+# use of pywayland holds this lock (each use is short and never waits for the compositor).
+PYWAYLAND = threading.RLock()
+_SHARED: dict[str, tuple[WaylandConnection, int]] = {}  # socket path -> (connection, users)
+
+
+def socket_path(environ: Mapping[str, str]) -> str:
+    """The compositor's socket: WAYLAND_DISPLAY (a name in XDG_RUNTIME_DIR, or a path)."""
+    name = environ.get("WAYLAND_DISPLAY") or "wayland-0"
+    return name if name.startswith("/") else os.path.join(environ.get("XDG_RUNTIME_DIR", ""), name)
+
+
+def open_connection(environ: Mapping[str, str] = os.environ) -> WaylandConnection:
+    """The process's connection to the session's compositor (opened by the first user)."""
+    path = socket_path(environ)
+    with PYWAYLAND:
+        connection, users = _SHARED.get(path) or (None, 0)
+        if connection is None:
+            connection = WaylandConnection(path)
+        _SHARED[path] = (connection, users + 1)
+        return connection
 
 
 class WaylandConnection:
-    """A client connection to the session's compositor and the globals it advertises."""
+    """A client connection to a compositor and the globals it advertises (get it with `open_connection`)."""
 
-    def __init__(self, environ: Mapping[str, str] = os.environ) -> None:
+    def __init__(self, path: str) -> None:
         from pywayland.client.display import Display
 
-        name = environ.get("WAYLAND_DISPLAY") or "wayland-0"
-        runtime = environ.get("XDG_RUNTIME_DIR", "")
-        path = name if name.startswith("/") else os.path.join(runtime, name)
+        self.path = path
         self.display = Display(path)
         try:
             self.display.connect()
@@ -56,19 +78,6 @@ class WaylandConnection:
 
         self.registry.dispatcher["global"] = on_global
         self.display.roundtrip()
-        self.notifier: QSocketNotifier | None = None
-        thread = QThread.currentThread()
-        if thread is not None and thread.eventDispatcher() is not None:  # a Qt event loop runs here
-            self.notifier = QSocketNotifier(self.display.get_fd(), QSocketNotifier.Type.Read)
-            self.notifier.activated.connect(self._on_notifier_activated)
-
-    def _on_notifier_activated(self) -> None:
-        try:
-            self.pump()
-        except OSError as exc:  # the next poll reports it; stop listening to a dead socket
-            log.warning("%s", exc)
-            if self.notifier is not None:
-                self.notifier.setEnabled(False)
 
     def bind(self, interface: Any, version: int) -> Any:
         """Bind a global at the highest version both sides know (it must be advertised)."""
@@ -77,20 +86,63 @@ class WaylandConnection:
 
     def pump(self) -> None:
         """Handle every event that has arrived, without waiting for more."""
-        try:
-            self.display.flush()
-            self.display.dispatch()  # what is already queued
-            while select.select([self.display.get_fd()], [], [], 0)[0]:
-                self.display.dispatch(block=True)  # readable: reads without waiting, then dispatches
-        except RuntimeError as exc:  # pywayland's way of saying the connection broke
-            raise OSError(f"the connection to the Wayland compositor broke: {exc}") from None
+        with PYWAYLAND:
+            try:
+                self.display.flush()
+                self.display.dispatch()  # what is already queued
+                while select.select([self.display.get_fd()], [], [], 0)[0]:
+                    self.display.dispatch(block=True)  # readable: reads without waiting, then dispatches
+            except RuntimeError as exc:  # pywayland's way of saying the connection broke
+                raise OSError(f"the connection to the Wayland compositor broke: {exc}") from None
 
-    def close(self) -> None:
-        """Disconnect."""
+    def roundtrip(self) -> None:
+        """Wait until the compositor has answered every request so far."""
+        with PYWAYLAND:
+            self.display.roundtrip()
+
+    def release(self) -> None:
+        """One user less; the last one disconnects."""
+        with PYWAYLAND:
+            connection, users = _SHARED.get(self.path, (None, 0))
+            if connection is self and users > 1:
+                _SHARED[self.path] = (self, users - 1)
+                return
+            if connection is self:
+                del _SHARED[self.path]
+            self.display.disconnect()
+            # pywayland finds the connection of a new object through its table of live registries: a
+            # disconnected one left there until the garbage collector comes would receive the next
+            # connection's windows, which then outlive it and crash the process when collected.
+            table = type(self.registry).interface.registry
+            for key, proxy in list(table.items()):
+                if proxy is self.registry:
+                    del table[key]
+
+
+class EventWatch:
+    """Dispatches a connection's events as they arrive, on the current thread's Qt event loop (if any)."""
+
+    def __init__(self, connection: WaylandConnection) -> None:
+        self.connection = connection
+        self.notifier: QSocketNotifier | None = None
+        thread = QThread.currentThread()
+        if thread is not None and thread.eventDispatcher() is not None:  # a Qt event loop runs here
+            self.notifier = QSocketNotifier(connection.display.get_fd(), QSocketNotifier.Type.Read)
+            self.notifier.activated.connect(self._on_notifier_activated)
+
+    def _on_notifier_activated(self) -> None:
+        try:
+            self.connection.pump()
+        except OSError as exc:  # the next poll reports it; stop listening to a dead socket
+            log.warning("%s", exc)
+            self.stop()
+
+    def stop(self) -> None:
+        """Stop watching."""
         if self.notifier is not None:
             self.notifier.setEnabled(False)
             self.notifier.deleteLater()
-        self.display.disconnect()
+            self.notifier = None
 
 
 class Toplevel:
@@ -111,17 +163,20 @@ class WlrWindowProbe:
             ZwlrForeignToplevelManagerV1,
         )
 
-        self.wayland = WaylandConnection(environ)
-        if ZwlrForeignToplevelManagerV1.name not in self.wayland.globals:
-            self.wayland.close()
-            raise ProbeUnavailable("the compositor does not offer wlr-foreign-toplevel-management")
-        self.toplevels: dict[int, Toplevel] = {}
-        self.manager = self.wayland.bind(ZwlrForeignToplevelManagerV1, 3)
-        self.manager.dispatcher["toplevel"] = self._on_toplevel
-        self.wayland.display.roundtrip()  # every window's title, app id and state arrive now
+        self.wayland = open_connection(environ)
+        with PYWAYLAND:
+            if ZwlrForeignToplevelManagerV1.name not in self.wayland.globals:
+                self.wayland.release()
+                raise ProbeUnavailable("the compositor does not offer wlr-foreign-toplevel-management")
+            self.toplevels: dict[int, tuple[Any, Toplevel]] = {}
+            self.manager = self.wayland.bind(ZwlrForeignToplevelManagerV1, 3)
+            self.manager.dispatcher["toplevel"] = self._on_toplevel
+            self.wayland.roundtrip()  # every window's title, app id and state arrive now
+        self.watch = EventWatch(self.wayland)
 
     def _on_toplevel(self, _manager: Any, handle: Any) -> None:
-        window = self.toplevels[id(handle)] = Toplevel()
+        window = Toplevel()
+        self.toplevels[id(handle)] = (handle, window)
         handle.dispatcher["title"] = lambda _h, title: window.pending.__setitem__("title", title)
         handle.dispatcher["app_id"] = lambda _h, app_id: window.pending.__setitem__("app_id", app_id)
         handle.dispatcher["state"] = lambda _h, state: window.pending.__setitem__("active", is_activated(state))
@@ -141,14 +196,25 @@ class WlrWindowProbe:
     def active(self) -> ActiveWindow | None:
         """The focused window, or None."""
         self.wayland.pump()
-        for window in self.toplevels.values():
-            if window.active:
-                return ActiveWindow(app=window.app_id or "unknown", title=window.title)
+        with PYWAYLAND:
+            for _handle, window in self.toplevels.values():
+                if window.active:
+                    return ActiveWindow(app=window.app_id or "unknown", title=window.title)
         return None
 
     def close(self) -> None:
-        """Disconnect."""
-        self.wayland.close()
+        """Stop listening, let the windows go, and release the connection."""
+        self.watch.stop()
+        with PYWAYLAND:
+            if not self.wayland.display.destroyed:
+                # every proxy is destroyed here, under the lock: one left to the garbage collector is
+                # freed on whatever thread collects it, racing the other watcher's dispatching
+                for handle, _window in self.toplevels.values():
+                    handle.destroy()
+                self.manager.stop()
+                self.manager.destroy()  # (the `finished` that answers `stop` is dropped by libwayland)
+            self.toplevels.clear()
+        self.wayland.release()
 
 
 def is_activated(state: bytes | list[int]) -> bool:
@@ -177,31 +243,36 @@ class WaylandIdleProbe:
 
         from activitywatch.watchers.wlproto.idle import OrgKdeKwinIdle
 
-        self.wayland = WaylandConnection(environ)
+        self.wayland = open_connection(environ)
         self.resolution = resolution
         self.clock = clock
-        globals_ = self.wayland.globals
-        if WlSeat.name not in globals_:
-            self.wayland.close()
-            raise ProbeUnavailable("the compositor has no seat (no keyboard or mouse to watch)")
-        seat = self.wayland.bind(WlSeat, 1)
-        timeout_ms = max(1, round(resolution * 1000))
-        if ExtIdleNotifierV1.name in globals_:
-            self.protocol = ExtIdleNotifierV1.name
-            self.notification = self.wayland.bind(ExtIdleNotifierV1, 1).get_idle_notification(timeout_ms, seat)
-            idled, resumed = "idled", "resumed"
-        elif OrgKdeKwinIdle.name in globals_:
-            self.protocol = OrgKdeKwinIdle.name
-            self.notification = self.wayland.bind(OrgKdeKwinIdle, 1).get_idle_timeout(seat, timeout_ms)
-            idled, resumed = "idle", "resumed"
-        else:
-            self.wayland.close()
-            raise ProbeUnavailable("the compositor offers neither ext-idle-notify-v1 nor org_kde_kwin_idle")
-        self._since = clock()  # the last `resumed` (or the start): input came at most `resolution` later
-        self._idle_since: float | None = None  # the last `idled`, while idle
-        self.notification.dispatcher[idled] = self._on_idled
-        self.notification.dispatcher[resumed] = self._on_resumed
-        self.wayland.display.roundtrip()
+        with PYWAYLAND:
+            globals_ = self.wayland.globals
+            if WlSeat.name not in globals_:
+                self.wayland.release()
+                raise ProbeUnavailable("the compositor has no seat (no keyboard or mouse to watch)")
+            timeout_ms = max(1, round(resolution * 1000))
+            if ExtIdleNotifierV1.name in globals_:
+                self.protocol = ExtIdleNotifierV1.name
+                self.seat = self.wayland.bind(WlSeat, 1)
+                self.notifier = self.wayland.bind(ExtIdleNotifierV1, 1)
+                self.notification = self.notifier.get_idle_notification(timeout_ms, self.seat)
+                idled, resumed = "idled", "resumed"
+            elif OrgKdeKwinIdle.name in globals_:
+                self.protocol = OrgKdeKwinIdle.name
+                self.seat = self.wayland.bind(WlSeat, 1)
+                self.notifier = self.wayland.bind(OrgKdeKwinIdle, 1)
+                self.notification = self.notifier.get_idle_timeout(self.seat, timeout_ms)
+                idled, resumed = "idle", "resumed"
+            else:
+                self.wayland.release()
+                raise ProbeUnavailable("the compositor offers neither ext-idle-notify-v1 nor org_kde_kwin_idle")
+            self._since = clock()  # the last `resumed` (or the start): input came at most `resolution` later
+            self._idle_since: float | None = None  # the last `idled`, while idle
+            self.notification.dispatcher[idled] = self._on_idled
+            self.notification.dispatcher[resumed] = self._on_resumed
+            self.wayland.roundtrip()
+        self.watch = EventWatch(self.wayland)
 
     def _on_idled(self, _notification: Any) -> None:
         self._idle_since = self.clock()
@@ -213,14 +284,22 @@ class WaylandIdleProbe:
     def idle(self) -> tuple[float, bool]:
         """(seconds since input, False: the lock comes from logind)."""
         self.wayland.pump()
-        now = self.clock()
-        if self._idle_since is not None:
-            return self.resolution + now - self._idle_since, False
-        return min(now - self._since, self.resolution), False
+        with PYWAYLAND:
+            now = self.clock()
+            if self._idle_since is not None:
+                return self.resolution + now - self._idle_since, False
+            return min(now - self._since, self.resolution), False
 
     def close(self) -> None:
-        """Disconnect."""
-        self.wayland.close()
+        """Stop listening, drop the notification and release the connection."""
+        self.watch.stop()
+        with PYWAYLAND:
+            if not self.wayland.display.destroyed:
+                release = getattr(self.notification, "release", None)  # KDE's destructor; ext's is destroy
+                (release or self.notification.destroy)()
+                self.notifier.destroy()  # (no destructor request in version 1: the proxy only)
+                self.seat.destroy()
+        self.wayland.release()
 
 
 # ------------------------------------------------------------------------------ sway IPC (fallback)
