@@ -48,7 +48,8 @@ class AfkStateMachine:
         self.pulsetime = round((timeout + poll_time) * SECOND)
         self.afk: bool | None = None  # unknown until the first sample
         self.media = False  # not afk only because media plays (afk is False then)
-        self.since = 0  # when the current afk or media span began
+        self.since = 0  # when the current span (afk, media or active) began
+        self.end = 0  # how far it reaches in what was sent
         self.last_input: int | None = None
         self.last_now: int | None = None
         self.floor: int | None = None  # nothing before this (the end of a pause) is reported
@@ -77,6 +78,8 @@ class AfkStateMachine:
         """The heartbeats for this sample."""
         if self.last_now is not None and sample.now - self.last_now > self._gap_limit():
             self.afk = None  # the machine slept: nothing was observed in between
+            # and what follows never reaches back over what was sent before it
+            self.floor = max(self.floor or 0, self.last_now + MS)
         self.last_now = sample.now
         now = sample.now
         idle_ns = max(0, round(sample.idle * SECOND))
@@ -91,40 +94,30 @@ class AfkStateMachine:
         silent = sample.locked or sample.idle >= self.timeout
         media = silent and sample.media and not sample.locked
         away = silent and not media
-        was_afk, was_media = self.afk, self.media
+        was = self._data() if self.afk is not None else None
         self.afk, self.media = away, media
-        if was_afk is None:  # the first sample: the current state since the last input
-            self.since = last_input
-            return [self._beat(self._data(), last_input, idle_ns if silent else 0)]
-        out: list[Heartbeat] = []
-        if was_media and not media:  # media stopped (or input came): its span ends now, or at the input
-            end = now if silent else max(last_input, self.since)
-            out.append(self._beat(MEDIA, self.since, end - self.since))
-            if away:
-                self.since = end + MS
-                return [*out, self._beat(AFK, self.since, now - self.since)]
-            return [*out, self._beat(NOT_AFK, end + MS)]
-        if media:
-            if was_media:
-                return [self._beat(MEDIA, self.since, now - self.since)]
-            if was_afk:  # media started while away: away until now
-                out.append(self._beat(AFK, self.since, now - self.since))
-                self.since = now + MS
-            else:  # silence reached the timeout while media plays: active since the last input
-                out.append(self._beat(NOT_AFK, last_input))
-                self.since = last_input + MS
-            return [*out, self._beat(MEDIA, self.since, now - self.since)]
-        if was_afk and not away:
-            return [self._beat(AFK, last_input), self._beat(NOT_AFK, last_input + MS)]
-        if not was_afk and away:
-            # aw-watcher-afk sends the later afk heartbeats from the last input, a millisecond before this
-            # event starts, so the store cannot merge them into it (two overlapping events); ours continue it
-            self.since = last_input + MS
-            return [self._beat(NOT_AFK, last_input), self._beat(AFK, self.since, idle_ns - MS)]
-        if away:
-            self.since = max(self.since, last_input)
-            return [self._beat(AFK, self.since, now - self.since)]
-        return [self._beat(NOT_AFK, last_input)]
+        data = self._data()
+        if was is None:  # the first sample: the current state since the last input
+            self.since, self.end = last_input, now if silent else last_input
+            return [self._beat(data, last_input, self.end - last_input)]
+        if was == data:
+            if silent:  # afk or media: one span from `since`, growing until now
+                self.end = now
+                return [self._beat(data, self.since, now - self.since)]
+            self.end = max(last_input, self.since)  # active: the span ends at the last input
+            return [self._beat(data, self.end)]
+        # a change: the old span ends (at the input that ended a silence, or now), the new one starts 1 ms later
+        if was is NOT_AFK:
+            end = max(last_input, self.since)
+        elif silent:
+            end = now
+        else:
+            end = max(last_input, self.end)
+        # an active span closes as aw-watcher-afk's does (a heartbeat at the last input); a silent one whole
+        closing = self._beat(was, end) if was is NOT_AFK else self._beat(was, self.since, end - self.since)
+        self.since = end + MS
+        self.end = max(now, self.since) if silent else self.since
+        return [closing, self._beat(data, self.since, self.end - self.since)]
 
     def _data(self) -> dict[str, str]:
         return AFK if self.afk else MEDIA if self.media else NOT_AFK

@@ -206,8 +206,8 @@ def _no_window_sentence(session: Session, reasons: list[str], environ: Mapping[s
     sway_note = " and sway's IPC did not answer" if environ.get("SWAYSOCK") else ""
     return (
         f"On {desktop} (Wayland session) the compositor does not share the active window "
-        f"(no wlr-foreign-toplevel-management{sway_note}); tracking windows needs a compositor that offers it "
-        f"(sway, Hyprland, labwc, Wayfire), GNOME or KDE Plasma with ActivityWatch's helper, {X11_HINT}"
+        f"(no wlr-foreign-toplevel-management{sway_note}); tracking windows needs a compositor version that "
+        f"offers it (as sway, Hyprland, labwc and Wayfire do), {X11_HINT}"
     )
 
 
@@ -224,6 +224,6 @@ def _no_idle_sentence(session: Session, reasons: list[str], environ: Mapping[str
         )
     return (
         f"On {desktop} (Wayland session) the compositor does not share idle time (neither ext-idle-notify-v1 "
-        f"nor org_kde_kwin_idle); tracking time away needs a compositor that offers one (sway, Hyprland, river, "
-        f"labwc, KDE Plasma), {X11_HINT}"
+        f"nor org_kde_kwin_idle); tracking time away needs a compositor version that offers one (as sway, "
+        f"Hyprland, river, labwc and KDE Plasma do), {X11_HINT}"
     )
