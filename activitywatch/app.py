@@ -18,9 +18,9 @@ from typing import TYPE_CHECKING, Any, BinaryIO
 
 from activitywatch import __version__, keys
 from activitywatch.config import Settings
-from activitywatch.core import jsontext
 from activitywatch.core.errors import AwError, InvalidInput, StorageError
-from activitywatch.core.wire import import_from_wire
+from activitywatch.importers import Source, open_source
+from activitywatch.importers.exportfile import ExportSource
 from activitywatch.log import setup_logging
 from activitywatch.server.app import create_app
 from activitywatch.server.auth import is_loopback
@@ -335,18 +335,28 @@ def write_export(stream: Iterable[bytes], output: Path, progress: Callable[[byte
     return output
 
 
-def import_file(settings: Settings, source: Path | None) -> ImportReport:
-    """Import an export document from a file (stdin when None) into the database."""
-    try:
-        raw = _read_all(sys.stdin.buffer) if source is None else source.read_bytes()
-    except OSError as exc:
-        raise InvalidInput(f"Cannot read {source}: {exc.strerror}.") from None
-    doc = jsontext.loads(raw, str(source or "The input"))
+def open_import(source: Path | None) -> Source:
+    """Open a file to import (by its content; standard input when None, which must be an export)."""
+    if source is not None:
+        return open_source(source)
+    return ExportSource(Path("-"), _read_all(sys.stdin.buffer), "The input")
+
+
+def import_sources(
+    settings: Settings, sources: Sequence[Source], progress: Callable[[int], None] | None = None
+) -> list[ImportReport]:
+    """Import each source in its own transaction; `progress` gets the events read so far (per source)."""
     store = open_store(settings)
     try:
-        return store.import_buckets(import_from_wire(doc, store.now()))
+        return [store.import_stream(src.buckets(), src.settings, progress) for src in sources]
     finally:
         store.close()
+
+
+def import_file(settings: Settings, source: Path | None) -> ImportReport:
+    """Import a file (an export, or an ActivityWatch database; stdin when None) into the database."""
+    with open_import(source) as opened:
+        return import_sources(settings, [opened])[0]
 
 
 def forget_range(settings: Settings, start: int, end: int, bucket_ids: Sequence[str] | None) -> ForgetReport:

@@ -1,15 +1,13 @@
-"""Finds runtime assets (dashboard files, icons, plotly.js) in a checkout, an installed wheel or a frozen build."""
+"""Finds runtime assets (dashboard files, icons) in a checkout, an installed wheel or a frozen build."""
 
 from __future__ import annotations
 
-import importlib.util
 import sys
 from pathlib import Path
 
 # The folder's name wherever it is: beside the package in a checkout, inside the package in a wheel,
 # at the root of a PyInstaller bundle.
 RESOURCES = "resources"
-PLOTLY_JS = "plotly.min.js"
 
 
 class AssetMissing(LookupError):
@@ -34,20 +32,3 @@ def resource(*parts: str) -> Path:
     if not path.exists():
         raise AssetMissing(f"The application's file {'/'.join(parts)} is missing (looked for {path}).")
     return path
-
-
-def plotly_js() -> Path:
-    """plotly.min.js: copied into `resources/vendor/` by builds, else read from the installed plotly package.
-
-    plotly itself is never imported (it pulls in a large package tree); only its file is located.
-    """
-    try:
-        return resource("vendor", PLOTLY_JS)
-    except AssetMissing:
-        pass
-    spec = importlib.util.find_spec("plotly")
-    if spec is not None and spec.origin is not None:
-        path = Path(spec.origin).parent / "package_data" / PLOTLY_JS
-        if path.is_file():
-            return path
-    raise AssetMissing(f"{PLOTLY_JS} is missing: install the 'plotly' package or rebuild the application.")

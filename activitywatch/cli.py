@@ -17,13 +17,14 @@ from activitywatch.app import (
     encrypt_database,
     export_buckets,
     forget_range,
-    import_file,
     manage_tokens,
     start_logging,
 )
+from activitywatch.cli_import import run_import
 from activitywatch.config import ConfigError, Settings, load_settings
 from activitywatch.core.errors import AwError
 from activitywatch.core.timestamps import parse_timestamp
+from activitywatch.gnome_extension import install_extension
 
 log = logging.getLogger(__name__)
 
@@ -67,8 +68,18 @@ def build_parser() -> argparse.ArgumentParser:
         metavar="FILE",
         help="file to write ('-' for standard output; default aw-buckets-export.json)",
     )
-    imp = commands.add_parser("import", help="import buckets from an export file (merged, without duplicates)")
-    imp.add_argument("file", metavar="FILE", help="an ActivityWatch export file ('-' for standard input)")
+    imp = commands.add_parser(
+        "import",
+        help="import an export file or an ActivityWatch database (merged, without duplicates)",
+        description="Import buckets, events and settings. PATH is recognised by its content: an ActivityWatch "
+        "export, an aw-server-rust database (sqlite.db) or an aw-server database (peewee-sqlite.v2.db). The "
+        "source is never written to; importing it again adds nothing.",
+    )
+    imp.add_argument("file", nargs="?", metavar="PATH", help="the file to import ('-': an export on standard input)")
+    imp.add_argument(
+        "--activitywatch", action="store_true", help="list the ActivityWatch databases in this computer's usual places"
+    )
+    imp.add_argument("--yes", action="store_true", help="with --activitywatch: import all of them")
     forget = commands.add_parser(
         "forget", help="delete everything recorded in a time range (events at its edges are cut)"
     )
@@ -87,6 +98,12 @@ def build_parser() -> argparse.ArgumentParser:
     commands.add_parser("decrypt", help="turn an encrypted database back into a plain one (stop the app first)")
     commands.add_parser(
         "encrypt", help="encrypt the database in place, its key kept in the OS keyring (stop the app first)"
+    )
+    desktop = commands.add_parser("desktop", help="set up tracking on this desktop")
+    desktop_commands = desktop.add_subparsers(dest="desktop_command", metavar="ACTION", required=True)
+    desktop_commands.add_parser(
+        "install-extension",
+        help="install and enable the GNOME Shell extension that tells the focused window (then log out and in)",
     )
     return parser
 
@@ -122,16 +139,10 @@ def _export(args: argparse.Namespace, settings: Settings) -> int:
 
 
 def _import(args: argparse.Namespace, settings: Settings) -> int:
-    source = None if args.file == "-" else Path(args.file)
-    report = import_file(settings, source)
-    print(
-        f"Imported {report.events_imported} events into {len(report.buckets_created) + len(report.buckets_merged)}"
-        f" buckets ({len(report.buckets_created)} created, {len(report.buckets_merged)} merged);"
-        f" skipped {report.events_skipped} already stored"
-        + (f" and {report.events_filtered} dropped by privacy filters." if report.events_filtered else "."),
-        file=sys.stderr,
-    )
-    return 0
+    if (args.file is None) == (not args.activitywatch):
+        print("Error: give either a PATH to import or --activitywatch.", file=sys.stderr)
+        return EXIT_ERROR
+    return run_import(settings, args.file, args.activitywatch, args.yes)
 
 
 def _forget(args: argparse.Namespace, settings: Settings) -> int:
@@ -230,9 +241,16 @@ def main(argv: Sequence[str] | None = None) -> int:
             return 0
         if args.command == "token":
             return _token(args, settings)
+        if args.command == "desktop":
+            print(install_extension().sentence())
+            return 0
         return _import(args, settings)
     except (ConfigError, AwError) as exc:
         print(f"Error: {exc}", file=sys.stderr)
+        if isinstance(exc, ConfigError) and args.command is None and not args.no_gui and missing_display() is None:
+            from activitywatch.gui import show_start_error  # noqa: PLC0415 - Qt widgets only for the desktop app
+
+            show_start_error(str(exc))  # started from a menu or at login, nobody reads stderr
         return EXIT_ERROR
     except KeyboardInterrupt:
         return 130

@@ -21,10 +21,12 @@ from types import TracebackType
 from PySide6.QtCore import QSocketNotifier, QUrl
 from PySide6.QtGui import QDesktopServices
 
-from activitywatch.app import VERSION, build_server, open_store, start_logging, write_export
+from activitywatch.app import VERSION, open_store, start_logging, write_export
 from activitywatch.assets import resource
+from activitywatch.beside import AlreadyRunning, start_server_beside
 from activitywatch.config import Settings, default_config_file, default_data_dir
 from activitywatch.core.errors import AwError, NotFound
+from activitywatch.gui_import import TrackerImports
 from activitywatch.server.runner import ApiServer
 from activitywatch.store import Store
 from activitywatch.ui.autostart import autostart_for, launch_command
@@ -51,7 +53,7 @@ def day_start(now: datetime, setting: object) -> datetime:
     return start if start <= now else start - timedelta(days=1)
 
 
-class DesktopTracker:
+class DesktopTracker(TrackerImports):
     """The UI's view of the tracker (ui.backend.Tracker), over the store and the watchers."""
 
     def __init__(
@@ -255,12 +257,12 @@ class GuiApp:
         """Each built-in watcher's state, desktop backend and reason (for /api/0/info)."""
         return self.watchers.describe() if self.watchers is not None else {}
 
-    def fail(self, message: str) -> int:
+    def fail(self, message: str, status: int = 1) -> int:
         """A known problem at start: one line on stderr, one dialog; the exit status."""
-        print(f"Error: {message}", file=sys.stderr)
+        print(f"Error: {message}" if status else message, file=sys.stderr)
         log.error("%s", message)
         self.dialogs.error(message)
-        return 1
+        return status
 
     def start(self) -> int | None:
         """Build and start everything; an exit status when the app must not run (None: it runs)."""
@@ -274,14 +276,16 @@ class GuiApp:
             log.info("ActivityWatch already runs for %s; it shows its window", settings.data_dir)
             print("ActivityWatch is already running; its window was brought up.", file=sys.stderr)
             return 0
+        fresh = not settings.database_path.exists()
+        state = UiState(settings.data_dir)
         try:
             self.store = open_store(settings)
-            self.server = build_server(settings, self.store, self.watcher_info if settings.watchers else None)
-            self.server.start()
+            self.server = start_server_beside(
+                settings, self.store, self.dialogs, state, self.watcher_info if settings.watchers else None
+            )
         except AwError as exc:
             self.stop()
-            return self.fail(exc.message)
-        state = UiState(settings.data_dir)
+            return self.fail(exc.message, 0 if isinstance(exc, AlreadyRunning) else 1)
         enabled: dict[str, bool] = {}
         if settings.watchers:
             factories = self.factories if self.factories is not None else watcher_factories(settings, self.store)
@@ -305,6 +309,8 @@ class GuiApp:
                 supervisor.state_changed.connect(self.desktop.refresh)
                 supervisor.gave_up.connect(partial(self.desktop.watcher_gave_up, name))
         self.desktop.start()  # pauses first if a pause was left running, so watchers start paused
+        if fresh:
+            self.desktop.importer.offer_first_start()
         if self.watchers is not None:
             self.watchers.start(name for name, on in enabled.items() if on)
         log.info("ActivityWatch %s%s", VERSION, " (testing)" if settings.testing else "")
@@ -328,6 +334,15 @@ class GuiApp:
         if self.instance is not None:
             self.instance.close()
             self.instance = None
+
+
+def show_start_error(message: str, dialogs: Dialogs | None = None) -> None:
+    """A problem found before the app could start (a bad config file): the sentence in a dialog."""
+    from PySide6.QtWidgets import QApplication  # noqa: PLC0415 - Qt widgets only for the desktop app
+
+    qt = QApplication.instance() or QApplication([sys.argv[0]])
+    assert qt is not None
+    (dialogs or Dialogs()).error(message)
 
 
 def run_gui(settings: Settings) -> int:

@@ -38,7 +38,10 @@ SIZE_OPTIONS = {
     "bulk_repeat": "runs of the bulk insert",
     "query_days": "days of window and AFK events the queries read (2,000 events a day)",
     "year_days": "days for the year-long query (0 to skip; the peer always skips it)",
-    "query_repeat": "runs of each query",
+    "query_repeat": "runs of each query (and of the activity log's pages)",
+    "log_days": "days of data the activity log pages through",
+    "import_events": "events in the aw-server-rust database the import workload imports",
+    "import_repeat": "runs of the import",
 }
 
 

@@ -1,15 +1,20 @@
-"""How fast the dashboard's Activity view draws 30 days of data in headless Chromium.
+"""How fast the dashboard's Activity view draws 30 days of data in headless Chromium and in the app's window.
 
 `python -m bench.dashboard [--days 30] [--repeat 5]` seeds 2,000 window and AFK events a day (the same
 data as the query benchmark), then opens the Activity view for the month in a fresh browser against a
-freshly started server (nothing cached, plotly.js parsed for the first time), and from inside the
-loaded page, before and after the server has cached the queries. It prints the figures; nothing is judged.
+freshly started server (nothing cached, the chart library compiled for the first time), and from inside
+the loaded page, before and after the server has cached the queries. Then the desktop app's dashboard
+window (QtWebEngine, bench/dashboard_window.py), each time in a new process: from the tray's click to the
+first paint and to the drawn view. It prints the figures; nothing is judged.
 """
 
 from __future__ import annotations
 
 import argparse
+import json
 import statistics
+import subprocess
+import sys
 import tempfile
 from collections.abc import Sequence
 from dataclasses import dataclass, field
@@ -48,7 +53,7 @@ class Figures:
 
     first_load: list[float] = field(default_factory=list)  # fresh browser: navigation until the view is drawn
     first_render: list[float] = field(default_factory=list)  # ... of which the view itself (queries and charts)
-    render: list[float] = field(default_factory=list)  # page and plotly.js loaded, queries not cached
+    render: list[float] = field(default_factory=list)  # page and chart library loaded, queries not cached
     cached: list[float] = field(default_factory=list)  # again, the server's query cache answering
 
 
@@ -70,7 +75,7 @@ def measure(data_dir: Path, fragment: str, repeat: int) -> Figures:
                         figures.first_render.append(_ms(browser, "awRenderMs"))
                     else:
                         browser.open("/settings")
-                        browser.wait_for(lambda b=browser: b.driver.execute_script("return Boolean(window.Plotly)"))
+                        browser.wait_for(lambda b=browser: b.driver.execute_script("return Boolean(window.echarts)"))
                         browser.go(fragment)
                         figures.render.append(_ms(browser, "awRenderMs"))
                         browser.go("/settings")
@@ -81,6 +86,25 @@ def measure(data_dir: Path, fragment: str, repeat: int) -> Figures:
             finally:
                 server.stop()
                 store.close()
+    return figures
+
+
+def measure_window(data_dir: Path, fragment: str, repeat: int) -> dict[str, list[float]]:
+    """The app's dashboard window opened at `fragment`, each run in a new process over a new server."""
+    figures: dict[str, list[float]] = {"window": [], "first_paint": [], "drawn": []}
+    for _ in range(repeat):
+        server, store, _ = start_server(data_dir)
+        try:
+            probe = [sys.executable, "-m", "bench.dashboard_window", f"{server.url}/#{fragment}"]
+            result = subprocess.run(probe, capture_output=True, text=True, timeout=300, check=False)
+        finally:
+            server.stop()
+            store.close()
+        if result.returncode != 0 or not result.stdout.strip():
+            raise SystemExit(f"The window probe failed: {result.stderr[-2000:]}")
+        for name, value in json.loads(result.stdout.splitlines()[-1]).items():
+            if value is not None:
+                figures[name].append(float(value))
     return figures
 
 
@@ -105,7 +129,13 @@ def main(argv: Sequence[str] | None = None) -> int:
             print(f"    view render, page loaded, queries not cached: {_median(f.render)}")
             print(f"    view render, server's query cache warm:       {_median(f.cached)}")
             print(f"    first visit, navigation to drawn:             {_median(f.first_load)}")
-            print(f"      of which the view (rest: parsing plotly.js): {_median(f.first_render)}", flush=True)
+            print(f"      of which the view (rest: page and chart library): {_median(f.first_render)}", flush=True)
+        for kind in ("month", "day"):
+            window = measure_window(data_dir, f"/activity/{HOST}/{kind}/{month}", args.repeat)
+            print(f"  {kind}, desktop window (QtWebEngine, new process and server each run), from the tray's click:")
+            print(f"    window shown:   {_median(window['window'])}")
+            print(f"    first paint:    {_median(window['first_paint'])}")
+            print(f"    view drawn:     {_median(window['drawn'])}", flush=True)
     return 0
 
 

@@ -14,11 +14,11 @@ from dataclasses import asdict, dataclass, field, replace
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from bench import queries
+from bench import activitylog, importing, queries
 from bench.client import HttpError, RawHttpClient, build_request
 from bench.servers import Server, memory_kib
 
-WORKLOADS = ("heartbeat", "concurrent", "bulk", "get", "export", "memory", "query")
+WORKLOADS = ("heartbeat", "concurrent", "bulk", "get", "export", "memory", "query", "activitylog", "import")
 DEFAULT_WORKLOADS = WORKLOADS
 PULSETIME = 5.0
 BASE_TIME = datetime(2020, 1, 1, tzinfo=UTC)
@@ -47,6 +47,9 @@ class Sizes:
     query_days: int = 30
     year_days: int = 365
     query_repeat: int = 5
+    log_days: int = 1096  # the activity log's data: three years
+    import_events: int = 1_000_000
+    import_repeat: int = 3
 
     def for_server(self, server: Server) -> Sizes:
         """The sizes for this server: a slow one gets fewer heartbeats (rates still compare)."""
@@ -77,6 +80,9 @@ class Sizes:
             query_days=3,
             year_days=0,
             query_repeat=2,
+            log_days=30,
+            import_events=20_000,
+            import_repeat=2,
         )
 
 
@@ -112,6 +118,17 @@ def figure_specs(sizes: Sizes) -> list[FigureSpec]:
         FigureSpec("q_activity_warm", f"query again: web-UI activity, {sizes.query_days} days, s", "query", False),
         FigureSpec("q_daily_warm", f"query again: {sizes.query_days + 1} daily periods, s", "query", False),
         FigureSpec("q_canonical_year_warm", f"query again: time per app, {sizes.year_days} days, s", "query", False),
+        FigureSpec("al_first", f"activity log: first page of {sizes.log_days} days, ms", "activitylog", False),
+        FigureSpec("al_next", "activity log: the next page (cursor), ms", "activitylog", False),
+        FigureSpec(
+            "al_last_day", f"activity log: first page of the last of {sizes.log_days} days, ms", "activitylog", False
+        ),
+        FigureSpec(
+            "import_seconds", f"import {_thousands(sizes.import_events)} events (aw-server-rust db), s", "import", False
+        ),
+        FigureSpec("import_rate", "import, events/s", "import", True),
+        FigureSpec("import_cpu_seconds", "import, CPU time of the command, s", "import", False),
+        FigureSpec("import_rss_mb", "import, peak RSS of the command, MB", "import", False),
         FigureSpec("rss_idle_mb", "RSS idle after start, MB", "memory", False),
         FigureSpec("rss_after_mb", "RSS after the workloads, MB", "memory", False),
         FigureSpec("rss_peak_mb", "peak RSS (VmHWM), MB", "memory", False),
@@ -260,6 +277,8 @@ class Bench:
             ("bulk", self.bulk),
             ("get", self.get_and_export),
             ("query", self.queries),
+            ("activitylog", self.activity_log),
+            ("import", self.import_database),
         ]
         self.do_get, self.do_export = "get" in workloads, "export" in workloads
         pid = self.server.pid
@@ -288,6 +307,26 @@ class Bench:
             except (HttpError, OSError) as exc:
                 progress(f"[{self.server.label}] could not delete the benchmark's buckets: {exc}")
         return self.results
+
+    def import_database(self) -> None:
+        """`activitywatch import sqlite.db` of an aw-server-rust database (ours only: a command, not an API)."""
+        if self.server.label != "ours":
+            self._note("the import workload runs our command only; skipped")
+            return
+        events, repeat = self.sizes.import_events, self.sizes.import_repeat
+        try:
+            runs = importing.measure(events, repeat)
+        except importing.ImportBenchError as exc:
+            raise BenchError(str(exc)) from None
+        for n, run in enumerate(runs):
+            self.results.add("import_seconds", run.seconds)
+            self.results.add("import_rate", run.rate)
+            self.results.add("import_rss_mb", run.peak_mb)
+            self.results.add("import_cpu_seconds", run.cpu_seconds)
+            progress(
+                f"[{self.server.label}] import rep {n + 1}/{repeat}: {events:,} events in {run.seconds:.1f} s "
+                f"({run.rate:,.0f}/s, {run.cpu_seconds:.1f} s CPU), peak RSS {run.peak_mb:.0f} MB"
+            )
 
     def warm_up(self) -> None:
         """A few heartbeats, one small bulk insert and a GET, so no figure pays for first use."""
@@ -514,6 +553,27 @@ class Bench:
                 if key == "q_canonical":
                     totals = queries.app_totals(answer[0])
                     self._note(f"query answer, seconds per app over {days} days: {json.dumps(totals, sort_keys=True)}")
+
+    def activity_log(self) -> None:
+        """GET /api/0/reports/activitylog over years of data (our server only: the reports are ours)."""
+        with self.client() as client:
+            status, _ = client.request(self.request("GET", "/api/0/reports/computers"))
+            if status != 200:
+                self._note("activity log: not measured, the server has no reports")
+                return
+            buckets = activitylog.seed(client, self.request, self.run_id, self.sizes.log_days, 5_000)
+            self.created += buckets.values()
+            progress(f"[{self.server.label}] activity log: {self.sizes.log_days} days stored")
+            try:
+                notes = activitylog.measure(
+                    client, self.request, self.sizes.log_days, self.sizes.query_repeat, self.results.add
+                )
+            except ValueError as exc:  # a page that does not hold what it should
+                raise BenchError(str(exc)) from None
+            for note in notes:
+                self._note(note)
+        for key in ("al_first", "al_next", "al_last_day"):
+            progress(f"[{self.server.label}] {key}: median {self.results.median(key) or 0:.1f} ms")
 
     def delete_buckets(self) -> None:
         """Delete the buckets this run created (for servers the benchmark did not start)."""

@@ -10,6 +10,8 @@ import sys
 
 from activitywatch import assets
 
+CHARTS_JS = ("webui", "vendor", "echarts", "echarts.min.js")  # the dashboard's chart library
+
 
 def located(find: object) -> str:
     """The path a finder returns, or the AssetMissing message."""
@@ -29,7 +31,7 @@ def report() -> dict[str, object]:
         "files": sorted(p.relative_to(root).as_posix() for p in root.rglob("*") if p.is_file()),
         "icon": located(lambda: assets.resource("icons", "activitywatch.svg")),
         "missing": located(lambda: assets.resource("no-such-file.txt")),
-        "plotly": located(assets.plotly_js),
+        "charts": located(lambda: assets.resource(*CHARTS_JS)),
     }
 
 

@@ -100,6 +100,17 @@ class Browser:
             "return [...document.querySelectorAll(arguments[0])].map(e => e.textContent).join('\\n')", css
         ))  # fmt: skip
 
+    def chart(self, css: str) -> dict[str, Any]:
+        """What the ECharts chart in `css` draws: its series (name, type, data) and its axes' categories."""
+        return dict(self.driver.execute_script(
+            """const chart = echarts.getInstanceByDom(document.querySelector(arguments[0]));
+               const o = chart.getOption();
+               return JSON.parse(JSON.stringify({
+                 series: o.series.map((s) => ({ name: s.name, type: s.type, data: s.data })),
+                 x: o.xAxis?.[0]?.data ?? null, y: o.yAxis?.[0]?.data ?? null }));""",
+            css,
+        ))  # fmt: skip
+
     def screenshot(self, name: str) -> Path:
         """Save the page as `test-artifacts/screenshots/<name>.png` and return the path."""
         SCREENSHOTS.mkdir(parents=True, exist_ok=True)

@@ -16,13 +16,12 @@ from typing import Any
 
 import pytest
 
-from activitywatch import assets
 from tests import asset_probe
 
 ROOT = Path(__file__).resolve().parent.parent
 RESOURCES = ROOT / "resources"
 PROBE = Path(asset_probe.__file__)
-PLOTLY_JS = "vendor/plotly.min.js"
+CHARTS_JS = "/".join(asset_probe.CHARTS_JS)
 
 
 def checkout_files() -> list[str]:
@@ -50,14 +49,13 @@ def test_checkout_finds_its_resources_folder() -> None:
     assert report["missing"].startswith("AssetMissing: The application's file no-such-file.txt is missing")
 
 
-def test_checkout_plotly_comes_from_the_vendor_folder_or_the_installed_package() -> None:
-    vendored = RESOURCES / PLOTLY_JS
-    if vendored.is_file():
-        assert assets.plotly_js() == vendored
-    else:
-        path = assets.plotly_js()
-        assert path.parts[-3:] == ("plotly", "package_data", "plotly.min.js")
-        assert path.stat().st_size > 1_000_000
+def test_checkout_has_the_vendored_chart_library() -> None:
+    report = asset_probe.report()
+    assert report["charts"] == str(RESOURCES / CHARTS_JS)
+    assert (RESOURCES / CHARTS_JS).stat().st_size > 500_000
+    assert {"LICENSE", "NOTICE", "LICENSE-zrender", "LICENSE-d3"} <= {
+        p.name for p in (RESOURCES / CHARTS_JS).parent.iterdir()
+    }
 
 
 def test_missing_resources_folder_is_a_clear_error(tmp_path: Path) -> None:
@@ -127,11 +125,8 @@ def test_installed_wheel_finds_resources_inside_the_package(wheel: Path, tmp_pat
     assert report["resources"] == str(site_packages / "activitywatch" / "resources")
     assert report["files"] == checkout_files()
     assert report["icon"] == str(site_packages / "activitywatch" / "resources" / "icons" / "activitywatch.svg")
-    # The wheel alone (installed without its dependencies) has no plotly: the error says what to do.
-    if (RESOURCES / PLOTLY_JS).is_file():
-        assert report["plotly"] == str(site_packages / "activitywatch" / "resources" / PLOTLY_JS)
-    else:
-        assert report["plotly"].startswith("AssetMissing: plotly.min.js is missing: install the 'plotly' package")
+    # The chart library is part of the wheel itself, not of a dependency.
+    assert report["charts"] == str(site_packages / "activitywatch" / "resources" / CHARTS_JS)
 
 
 PROBE_SPEC = """
@@ -166,7 +161,7 @@ def test_frozen_binary_finds_resources_in_its_bundle(tmp_path: Path) -> None:
     assert report["frozen"]
     assert not bundle.is_relative_to(elsewhere)  # unpacked into the temp folder, not beside the binary
     assert report["resources"] == str(bundle / "resources")
-    assert report["files"] == sorted({*checkout_files(), PLOTLY_JS})
+    assert report["files"] == checkout_files()
     assert report["icon"] == str(bundle / "resources" / "icons" / "activitywatch.svg")
-    assert report["plotly"] == str(bundle / "resources" / PLOTLY_JS)
+    assert report["charts"] == str(bundle / "resources" / CHARTS_JS)
     assert report["missing"].startswith("AssetMissing: The application's file no-such-file.txt is missing")

@@ -38,6 +38,9 @@ def test_quick_benchmark_runs(tmp_path: Path) -> None:
         "q_activity",
         "q_daily",
         "q_canonical_warm",
+        "import_seconds",
+        "import_rate",
+        "import_rss_mb",
     }
     assert expected <= set(ours["figures"]), sorted(ours["figures"])
     assert all(f["median"] > 0 for f in ours["figures"].values())

@@ -149,7 +149,7 @@ def served_files() -> list[tuple[str, str]]:
         ("/api/openapi.json", "application/json"),
     ]
     if (RESOURCES / "webui" / "index.html").is_file():
-        cases += [("/", "text/html"), ("/vendor/plotly.min.js", "javascript")]
+        cases += [("/", "text/html"), ("/vendor/echarts/echarts.min.js", "javascript")]
     return cases
 
 
@@ -273,7 +273,7 @@ def test_one_file_contents(one_file: Path) -> None:
         "resources/" + path.relative_to(RESOURCES).as_posix() for path in RESOURCES.rglob("*") if path.is_file()
     }
     assert expected_resources <= files
-    assert "resources/vendor/plotly.min.js" in files
+    assert "resources/webui/vendor/echarts/echarts.min.js" in files
     # QtWebEngine and what it needs at run time.
     for name in (
         "PySide6/QtWebEngineWidgets.abi3.so",

@@ -9,14 +9,18 @@ from __future__ import annotations
 
 import json
 from collections.abc import Iterator
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 from typing import Any
+from zoneinfo import ZoneInfo
 
 import httpx
 import pytest
+from selenium.webdriver.common.action_chains import ActionChains
 from selenium.webdriver.support.ui import Select
 
+from activitywatch.core.models import Bucket, Event
+from activitywatch.store import Store
 from tests import seed
 from tests.browser import SCREENSHOTS, Browser, chromium
 from tests.conftest import LiveServer, start_server
@@ -69,9 +73,16 @@ def api_active_seconds(url: str, start: str, end: str) -> float:
 
 
 def chart_labels(browser: Browser, chart: str) -> list[str]:
-    """The y-axis labels of a bar chart, top to bottom."""
-    script = "return [...document.querySelectorAll(arguments[0])].map(t => t.textContent)"
-    return list(browser.driver.execute_script(script, f"#{chart} .yaxislayer-above .ytick text"))
+    """The y-axis labels of a bar chart, top to bottom (checked to be drawn in its SVG)."""
+    labels = list(browser.chart(f"#{chart}")["y"])
+    drawn = browser.text(f"#{chart} svg")
+    assert all(label in drawn for label in labels), (labels, drawn)
+    return labels
+
+
+def bar_value(item: Any) -> float:
+    """A bar's value whether ECharts holds it bare or as {value, itemStyle}."""
+    return float(item["value"] if isinstance(item, dict) else item)
 
 
 def settings(url: str) -> dict[str, Any]:
@@ -110,7 +121,7 @@ def test_every_view_draws_without_errors_or_outside_requests(server: LiveServer,
     browser.screenshot("query-result")
     assert browser.console_errors() == []
     assert browser.foreign_requests() == []
-    assert any(url.endswith("/vendor/plotly.min.js") for url in browser.requests)
+    assert any(url.endswith("/vendor/echarts/echarts.min.js") for url in browser.requests)
 
 
 def test_dark_theme(server: LiveServer, browser: Browser) -> None:
@@ -164,14 +175,126 @@ def test_the_day_starts_at_the_configured_hour(server: LiveServer, browser: Brow
 def test_longer_periods_contain_the_day(server: LiveServer, browser: Browser, kind: str) -> None:
     browser.open(f"/activity/{seed.HOST}/{kind}/{seed.DAY}")
     assert browser.text("#stat-active") == "4h 30m"
-    bars = browser.driver.execute_script(
-        "return document.getElementById('chart-bars').data"
-        ".map(t => [t.name, t.x.length, t.y.reduce((a, b) => a + b, 0)])"
-    )
+    bars = [(s["name"], len(s["data"]), sum(map(bar_value, s["data"]))) for s in browser.chart("#chart-bars")["series"]]
     names = {name for name, _, _ in bars}
     assert names == {"Uncategorized", "Work"}
     assert {n for _, n, _ in bars} == {{"week": 7, "month": 30, "year": 12}[kind]}
     assert sum(hours for _, _, hours in bars) == pytest.approx(4.5)
+
+
+def bar_seconds(browser: Browser) -> list[float]:
+    """Seconds of each bar of the period's stacked bar chart (all categories), first bar first."""
+    series = browser.chart("#chart-bars")["series"]
+    return [sum(bar_value(s["data"][i]) for s in series) * 3600 for i in range(len(series[0]["data"]))]
+
+
+def summary_query(url: str, period: str, titles: int = 10) -> dict[str, Any]:
+    """The whole-period answer the Activity view must show: active seconds and the top window titles."""
+    statements = [
+        f'events = flood(query_bucket(find_bucket("aw-watcher-window_", "{seed.HOST}")));',
+        f'not_afk = flood(query_bucket(find_bucket("aw-watcher-afk_", "{seed.HOST}")));',
+        'not_afk = filter_keyvals(not_afk, "status", ["not-afk"]);',
+        "events = filter_period_intersect(events, not_afk);",
+        f'titles = limit_events(sort_by_duration(merge_events_by_keys(events, ["title"])), {titles});',
+        'RETURN = {"duration": sum_durations(events), "titles": titles};',
+    ]
+    reply = httpx.post(f"{url}/api/0/query/", json={"query": statements, "timeperiods": [period]}, timeout=60)
+    return dict(reply.json()[0])
+
+
+def local(day: date, seconds: float) -> datetime:
+    """`seconds` after local midnight of `day` in the browser's time zone."""
+    return datetime(day.year, day.month, day.day, tzinfo=ZoneInfo(seed.TIMEZONE)) + timedelta(seconds=seconds)
+
+
+def seed_window(store: Store, events: list[tuple[datetime, float, str]], afk: list[tuple[datetime, float]]) -> None:
+    """Window events (start, seconds, title) of one app and not-afk spans, on host `testhost`."""
+    created = int(events[0][0].timestamp()) * seed.NS
+    ns = lambda seconds: round(seconds * seed.NS)  # noqa: E731
+    store.create_bucket(
+        Bucket(seed.WINDOW, "currentwindow", "aw-watcher-window", seed.HOST, created),
+        [Event(ns(t.timestamp()), ns(d), {"app": "Notes", "title": title}) for t, d, title in events],
+    )
+    store.create_bucket(
+        Bucket(seed.AFK, "afkstatus", "aw-watcher-afk", seed.HOST, created),
+        [Event(ns(t.timestamp()), ns(d), {"status": "not-afk"}) for t, d in afk],
+    )
+
+
+@pytest.fixture
+def bare_server(tmp_path: Path, browser: Browser) -> Iterator[LiveServer]:
+    """A live server over an empty store (the test seeds it), with the browser pointed at it."""
+    api, store, options = start_server(tmp_path)
+    browser.base_url = api.url
+    try:
+        yield LiveServer(api.url, api.port, store, options, tmp_path)
+    finally:
+        api.stop()
+        store.close()
+
+
+def test_a_month_shows_the_titles_of_the_whole_month(bare_server: LiveServer, browser: Browser) -> None:
+    # Every day of November: 300 titles of that day only (about a minute each, no two alike), then a daily
+    # standup of 40 s, never in a day's top 300. Over the month the standup (20 min) is the longest title.
+    november = [date(2026, 11, d) for d in range(1, 31)]
+    events = []
+    for day in november:
+        start = 9 * 3600.0
+        for k in range(300):
+            seconds = 50 + 0.001 * (day.day * 300 + k)
+            events.append((local(day, start), seconds, f"{day} note {k}"))
+            start += seconds
+        events.append((local(day, start), 40.0, "Daily standup"))
+    seed_window(bare_server.store, events, [(local(day, 9 * 3600), 6 * 3600.0) for day in november])
+    browser.open(f"/activity/{seed.HOST}/month/2026-11-22")
+    period = f"{local(november[0], 4 * 3600).isoformat()}/{local(date(2026, 12, 1), 4 * 3600).isoformat()}"
+    whole = summary_query(bare_server.url, period)
+    assert whole["titles"][0]["data"]["title"] == "Daily standup"
+    assert chart_labels(browser, "chart-titles") == [e["data"]["title"] for e in whole["titles"]]
+    assert float(browser.find("#stat-active").get_attribute("data-seconds")) == pytest.approx(
+        whole["duration"], abs=1e-3
+    )
+    assert whole["duration"] == pytest.approx(sum(seconds for _, seconds, _ in events))
+    assert sum(bar_seconds(browser)) == pytest.approx(whole["duration"], abs=1e-3)
+
+
+def test_a_day_total_is_the_whole_day_query_to_the_second(bare_server: LiveServer, browser: Browser) -> None:
+    # Six windows of 3,597 s with gaps of 3 s across each full hour: a flood of the whole day fills the
+    # gaps (shorter than its 5 s pulse), one flood per hour cannot (each hour sees only half of a gap).
+    day = date(2026, 11, 22)
+    events = [(local(day, 9 * 3600 + 1.5 + 3600 * k), 3597.0, f"Part {k}") for k in range(6)]
+    seed_window(bare_server.store, events, [(local(day, 9 * 3600), 6 * 3600.0)])
+    browser.open(f"/activity/{seed.HOST}/day/2026-11-22")
+    whole = summary_query(bare_server.url, f"{local(day, 4 * 3600).isoformat()}/{local(day, 28 * 3600).isoformat()}")
+    hourly = sum(
+        summary_query(bare_server.url, f"{local(day, h * 3600).isoformat()}/{local(day, (h + 1) * 3600).isoformat()}")[
+            "duration"
+        ]
+        for h in range(9, 15)
+    )
+    assert whole["duration"] - hourly == pytest.approx(5 * 3)  # the data does tell the two apart
+    shown = float(browser.find("#stat-active").get_attribute("data-seconds"))
+    assert shown == pytest.approx(whole["duration"], abs=1e-3)
+    bars = bar_seconds(browser)
+    assert len(bars) == 24
+    assert sum(bars) == pytest.approx(whole["duration"], abs=1e-3)
+    assert bars[5] == pytest.approx(3600 - 1.5, abs=1e-3)  # 09:00 to 10:00, the gap at 10:00 filled
+
+
+def click_bar(browser: Browser, index: int) -> None:
+    """A real mouse click in the middle of bar `index` of the period's bar chart; waits for the view it opens."""
+    chart = browser.find("#chart-bars")
+    x, y = browser.driver.execute_script(
+        """const el = arguments[0], i = arguments[1], c = echarts.getInstanceByDom(el);
+           const height = c.getOption().series.reduce((sum, s) => sum + (s.data[i]?.value ?? s.data[i] ?? 0), 0);
+           const [px, py] = c.convertToPixel({ seriesIndex: 0 }, [i, height / 2]);
+           return [px - el.clientWidth / 2, py - el.clientHeight / 2];""",
+        chart,
+        index,
+    )
+    browser.driver.execute_script("document.getElementById('view').dataset.state = 'leaving'")
+    ActionChains(browser.driver).move_to_element_with_offset(chart, round(x), round(y)).click().perform()
+    browser.wait_ready()
 
 
 def test_navigation_moves_by_the_period(server: LiveServer, browser: Browser) -> None:
@@ -189,17 +312,9 @@ def test_navigation_moves_by_the_period(server: LiveServer, browser: Browser) ->
     browser.click('a[aria-label="Previous"]')
     assert browser.text("#stat-active") == "4h 30m"
     browser.click('[data-period="year"]')
-    browser.driver.execute_script("document.getElementById('view').dataset.state = 'leaving'")
-    browser.driver.execute_script(
-        "document.getElementById('chart-bars').emit('plotly_click', {points: [{pointIndex: 10}]})"
-    )
-    browser.wait_ready()  # November's bar opens November
+    click_bar(browser, 10)  # November's bar opens November
     assert browser.driver.current_url.endswith(f"/activity/{seed.HOST}/month/2026-11-01")
-    browser.driver.execute_script("document.getElementById('view').dataset.state = 'leaving'")
-    browser.driver.execute_script(
-        "document.getElementById('chart-bars').emit('plotly_click', {points: [{pointIndex: 21}]})"
-    )
-    browser.wait_ready()  # and the 22nd's bar that day
+    click_bar(browser, 21)  # and the 22nd's bar that day
     assert browser.driver.current_url.endswith(DAY_VIEW)
     assert browser.text("#stat-active") == "4h 30m"
 
@@ -333,13 +448,10 @@ def test_query_explorer_shows_json_and_a_table(server: LiveServer, browser: Brow
 def test_timeline_draws_a_lane_per_bucket(server: LiveServer, browser: Browser) -> None:
     browser.open(f"/timeline/{seed.HOST}/{seed.DAY}T08:00~2026-11-23T03:00")
     assert browser.text("#timeline-status") == "13 events in 3 buckets"
-    lanes = browser.driver.execute_script(
-        "return document.getElementById('chart-timeline').data.map(t => [t.name, t.x.length])"
-    )
-    assert lanes == [[seed.AFK, 4], [seed.WEB, 2], [seed.WINDOW, 7]]
-    hover = browser.driver.execute_script(
-        "return document.getElementById('chart-timeline').data[2].customdata.join('\\n')"
-    )
+    timeline = browser.chart("#chart-timeline")
+    assert timeline["y"] == [seed.AFK, seed.WEB, seed.WINDOW]
+    assert [(s["name"], len(s["data"])) for s in timeline["series"]] == [(seed.AFK, 4), (seed.WEB, 2), (seed.WINDOW, 7)]
+    hover = "\n".join(e["hover"] for e in timeline["series"][2]["data"])
     assert "title: Draft chapter 3 - Quillwriter" in hover
 
 
@@ -353,7 +465,7 @@ def test_reports_show_working_hours_and_export_csv(server: LiveServer, browser: 
     ]
     httpx.post(f"{server.url}/api/0/settings/classes", json=classes)
     params = {"from": "2026-11-20", "to": "2026-11-24", "tz": seed.TIMEZONE, "pageSize": 1000}
-    [row] = httpx.get(f"{server.url}/api/0/reports/workinghours/computers", params=params).json()["rows"]
+    [row] = httpx.get(f"{server.url}/api/0/reports/workinghours/computers", params=params).json()["activity"]
     assert row["date"] == seed.DAY and row["activeTime"]["total"] == seed.ACTIVE_SECONDS
     assert (row["activeTime"]["productive"], row["activeTime"]["unproductive"]) == (190 * 60, 60 * 60)
 
@@ -362,7 +474,7 @@ def test_reports_show_working_hours_and_export_csv(server: LiveServer, browser: 
     assert cells[0] == seed.DAY and cells[1] == row["computer"]
     assert cells[4:8] == ["3h 10m", "1h 00m", "20m", "4h 30m"]
     assert browser.text("#report-active") == "4h 30m"
-    traces = browser.driver.execute_script("return document.getElementById('chart-report').data.map(t => t.name)")
+    traces = [s["name"] for s in browser.chart("#chart-report")["series"]]
     assert traces == ["Active, productive", "Active, unproductive", "Active, undefined", "Passive"]
     browser.screenshot("reports")
 
@@ -371,10 +483,12 @@ def test_reports_show_working_hours_and_export_csv(server: LiveServer, browser: 
     browser.find("#report-csv").click()
     browser.wait_for(target.is_file)
     header, line = browser.wait_for(lambda: target.read_text().splitlines() if target.stat().st_size else None)
-    assert header.split(",")[:4] == ["date", "computer", "firstActivity", "lastActivity"]
+    names = ["date", "computerId", "computer", "userId", "user", "firstActivity", "lastActivity"]
+    assert header.split(",")[:7] == names
     values = line.split(",")
-    assert values[:4] == [seed.DAY, row["computer"], row["firstActivity"], row["lastActivity"]]
-    assert values[4:] == [
+    ids = [str(row["computers"][0]), row["computer"], str(row["userid"]), row["user"]]
+    assert values[:7] == [seed.DAY, *ids, row["firstActivity"], row["lastActivity"]]
+    assert values[7:] == [
         "3.17",
         "1.00",
         "0.33",

@@ -79,7 +79,7 @@ def test_the_activity_view_draws_in_qtwebengine(qtbot: QtBot, server: LiveServer
         view.load(QUrl(f"{server.url}/#/activity/{seed.HOST}/day/{seed.DAY}"))
         assert wait_drawn(qtbot, page) == "ready"
         assert run_js(qtbot, page, "document.getElementById('stat-active').textContent") == "4h 30m"
-        assert run_js(qtbot, page, "document.querySelectorAll('.js-plotly-plot').length") == 8
+        assert run_js(qtbot, page, "document.querySelectorAll('[_echarts_instance_]').length") == 8
         assert page.console == []
     finally:
         view.close()

@@ -1,4 +1,4 @@
-"""The dashboard's files over real HTTP: types, caching, the CSP, plotly.js, hostile paths, and --webui-dir."""
+"""The dashboard's files over real HTTP: types, caching, the CSP, the chart library, hostile paths, and --webui-dir."""
 
 from __future__ import annotations
 
@@ -9,7 +9,7 @@ from pathlib import Path
 import httpx
 import pytest
 
-from activitywatch.assets import plotly_js, resource
+from activitywatch.assets import resource
 from activitywatch.config import ConfigError, load_settings
 from tests.conftest import LiveServer, ServerProcess, run_cli, start_server
 
@@ -37,7 +37,7 @@ def test_root_serves_the_dashboard_with_revalidation_and_a_csp(http: httpx.Clien
         ("/js/views/activity.js", "text/javascript"),
         ("/style.css", "text/css"),
         ("/logo.svg", "image/svg+xml"),
-        ("/vendor/plotly.min.js", "text/javascript"),
+        ("/vendor/echarts/echarts.min.js", "text/javascript"),
     ],
 )
 def test_assets_have_their_types_and_etags(http: httpx.Client, path: str, media_type: str) -> None:
@@ -50,15 +50,17 @@ def test_assets_have_their_types_and_etags(http: httpx.Client, path: str, media_
     assert http.head(path).status_code == 200
 
 
-def test_plotly_is_the_installed_packages_file(http: httpx.Client) -> None:
-    reply = http.get("/vendor/plotly.min.js")
-    assert reply.content == plotly_js().read_bytes()
-    assert len(reply.content) > 1_000_000
+def test_the_chart_library_is_the_vendored_file(http: httpx.Client) -> None:
+    reply = http.get("/vendor/echarts/echarts.min.js")
+    assert reply.content == resource("webui", "vendor", "echarts", "echarts.min.js").read_bytes()
+    assert len(reply.content) > 500_000
 
 
 def test_every_page_and_script_refers_only_to_this_server() -> None:
     """No CDN, font or script from elsewhere: every reference in our files is relative or root-relative."""
-    files = [p for p in WEBUI.rglob("*") if p.suffix in (".html", ".js", ".css")]
+    # Ours, not the vendored library (its text holds namespace and licence URLs it never loads; the
+    # browser tests check that no request leaves 127.0.0.1).
+    files = [p for p in WEBUI.rglob("*") if p.suffix in (".html", ".js", ".css") and "vendor" not in p.parts]
     assert len(files) >= 10
     for path in files:
         text = path.read_text()
@@ -80,7 +82,7 @@ def test_every_page_and_script_refers_only_to_this_server() -> None:
         ("GET", "/%ff", 400),
         ("POST", "/", 405),
         ("DELETE", "/index.html", 405),
-        ("PUT", "/vendor/plotly.min.js", 405),
+        ("PUT", "/vendor/echarts/echarts.min.js", 405),
     ],
 )
 def test_hostile_paths_get_a_json_error(live_server: LiveServer, method: str, path: str, status: int) -> None:
@@ -126,7 +128,7 @@ def test_webui_dir_serves_another_build_without_our_csp(other_server: str) -> No
         assert "content-security-policy" not in page.headers  # another UI may need what ours does not
         assert client.get("/static/app.js").text == "console.log('other');"
         assert client.get("/js/main.js").status_code == 404
-        assert client.get("/vendor/plotly.min.js").status_code == 200
+        assert client.get("/vendor/echarts/echarts.min.js").status_code == 404  # ours only
         assert client.get("/api/0/info").status_code == 200
 
 

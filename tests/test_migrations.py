@@ -69,7 +69,8 @@ def test_a_newer_schema_is_refused_with_a_sentence(tmp_path: Path) -> None:
     conn.execute("PRAGMA user_version = 99")
     conn.close()
     with pytest.raises(
-        StorageError, match=r"written by a newer version of ActivityWatch \(schema 99; this version knows up to 2\)"
+        StorageError,
+        match=rf"written by a newer version of ActivityWatch \(schema 99; this version knows up to {len(MIGRATIONS)}\)",
     ):
         Store(db)
     conn = _conn(db)

@@ -58,6 +58,8 @@ DOCUMENTED = {
     "GET /api/0/reports/activitylog",
     "GET /api/0/reports/workinghours/computers",
     "GET /api/0/reports/workinghours/users",
+    "GET /api/0/reports/computers",
+    "GET /api/0/reports/users",
     "GET /api/0/settings",
     "GET /api/0/settings/{key}",
     "POST /api/0/settings/{key}",

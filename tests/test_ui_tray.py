@@ -36,7 +36,8 @@ def test_the_menu_has_every_entry(qtbot: QtBot, harness: Harness) -> None:
     menu = tray_menu(app)
     top = list(actions(menu))
     assert top == [
-        "Open Dashboard", "Watchers", "Pause tracking", "Export", "Forget", "Open API browser", "Open data folder",
+        "Open Dashboard", "Watchers", "Pause tracking", "Export", "Import", "Forget", "Open API browser",
+        "Open data folder",
         "Open config folder", "Open log folder", "Start at login", "About ActivityWatch", "Quit ActivityWatch",
     ]  # fmt: skip
     watchers = submenu(menu, "Watchers")
@@ -45,6 +46,7 @@ def test_the_menu_has_every_entry(qtbot: QtBot, harness: Harness) -> None:
     assert not submenu(menu, "Pause tracking")["Resume"].isEnabled()
     qtbot.waitUntil(lambda: bool(events_of(app.store, WINDOW_BUCKET)), timeout=WAIT)  # type: ignore[arg-type]
     assert list(submenu(menu, "Export")) == ["All buckets…", f"{AFK_BUCKET}…", f"{WINDOW_BUCKET}…"]
+    assert list(submenu(menu, "Import")) == ["From ActivityWatch…", "From a file…"]
     assert list(submenu(menu, "Forget")) == ["The last 15 minutes…", "The last hour…"]
     assert app.desktop is not None and app.desktop.status() == "tracking"
     assert app.desktop.tooltip().startswith("ActivityWatch — Tracking\nActive today: ")

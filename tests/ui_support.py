@@ -3,7 +3,7 @@ that answer as scripted instead of blocking, watchers with stand-in probes, and 
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -35,6 +35,23 @@ class ScriptedDialogs(Dialogs):
         self.asked: list[tuple[str, str]] = []
         self.told: list[tuple[str, str]] = []
         self.errors: list[str] = []
+        self.open_from: Path | None = None
+        # answers to choose(): an index, or a function called with the text that returns one (None: closed)
+        self.choices: list[int | Callable[[str], int | None] | None] = []
+        self.offered: list[tuple[str, str, tuple[str, ...]]] = []
+
+    def ask(self, title: str, text: str, yes: str) -> bool:
+        self.asked.append((title, text))
+        return self.agree
+
+    def choose(self, title: str, text: str, choices: Sequence[str]) -> int | None:
+        self.offered.append((title, text, tuple(choices)))
+        answer = self.choices.pop(0) if self.choices else None
+        return answer(text) if callable(answer) else answer
+
+    def open_path(self, title: str, kinds: str) -> Path | None:
+        self.asked.append((title, kinds))
+        return self.open_from
 
     def save_path(self, title: str, suggested: Path) -> Path | None:
         self.asked.append((title, str(suggested)))
@@ -105,7 +122,7 @@ class Harness:
         self.apps: list[GuiApp] = []
 
     def settings(self, **changes: Any) -> Settings:
-        return load_settings(data_dir=self.data_dir, config_file=None, port=0, **changes)
+        return load_settings(**{"data_dir": self.data_dir, "config_file": None, "port": 0, **changes})
 
     def start(self, *, tray: bool = True, restart_delay: float = 0, **changes: Any) -> GuiApp:
         app = GuiApp(
@@ -137,6 +154,7 @@ def harness(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Harness
         ("XDG_STATE_HOME", "state"),
     ):
         monkeypatch.setenv(name, str(home / sub) if sub else str(home))
+    monkeypatch.delenv("XDG_CURRENT_DESKTOP", raising=False)  # the menu is the same on any desktop (GNOME adds one)
     h = Harness(home)
     yield h
     for app in list(h.apps):

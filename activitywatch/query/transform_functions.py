@@ -7,7 +7,9 @@ from collections.abc import Callable, Sequence
 from typing import Any
 
 from activitywatch import transforms as t
+from activitywatch.core.errors import InvalidInput
 from activitywatch.core.jsontext import canonical_json
+from activitywatch.core.timestamps import parse_timestamp
 from activitywatch.query.errors import QueryFunctionException
 from activitywatch.query.functions import CallContext, Param, QueryFunction
 
@@ -73,6 +75,34 @@ def _flood(context: CallContext, events: Any, pulsetime: float = 5) -> Any:
     return t.flood(events, pulsetime)
 
 
+MAX_SPLIT_PERIODS = 1000
+
+
+def _merge_events_by_periods(context: CallContext, events: Any, periods: Any, keys: Any) -> Any:
+    """merge_events_by_periods(events, ["<start>/<end>", ...], keys): periods written as timeperiods."""
+    if len(periods) > MAX_SPLIT_PERIODS:
+        raise QueryFunctionException(
+            f"merge_events_by_periods(): at most {MAX_SPLIT_PERIODS} periods, got {len(periods)}"
+        )
+    spans: list[tuple[int, int]] = []
+    for text in periods:
+        if not isinstance(text, str) or text.count("/") != 1:
+            raise QueryFunctionException(
+                f"merge_events_by_periods(): a period must be '<start>/<end>', got {str(text)[:80]!r}"
+            )
+        start_text, end_text = text.split("/")
+        try:
+            span = (parse_timestamp(start_text, "period start"), parse_timestamp(end_text, "period end"))
+        except InvalidInput as exc:
+            raise QueryFunctionException(f"merge_events_by_periods(): {exc.message}") from None
+        if span[1] < span[0] or (spans and span[0] < spans[-1][1]):
+            raise QueryFunctionException(
+                f"merge_events_by_periods(): periods must be in time order and not overlap ({text!r:.80})"
+            )
+        spans.append(span)
+    return t.merge_events_by_periods(events, spans, _keys("merge_events_by_periods", keys))
+
+
 def _limit_events(context: CallContext, events: Any, count: int) -> Any:
     if count < 0:
         raise QueryFunctionException(f"limit_events(): argument 2 (count) must not be negative, got {count}")
@@ -96,6 +126,11 @@ _TRANSFORMS: tuple[QueryFunction, ...] = (
     ),
     QueryFunction("flood", (EVENTS, Param("pulsetime", "number", optional=True)), _flood),
     QueryFunction("merge_events_by_keys", (EVENTS, Param("keys", "list")), _merge_events_by_keys),
+    QueryFunction(
+        "merge_events_by_periods",
+        (EVENTS, Param("periods", "list"), Param("keys", "list")),
+        _merge_events_by_periods,
+    ),
     QueryFunction("chunk_events_by_key", (EVENTS, Param("key", "str")), _plain(t.chunk_events_by_key)),
     QueryFunction("sort_by_duration", (EVENTS,), _plain(t.sort_by_duration)),
     QueryFunction("sort_by_timestamp", (EVENTS,), _plain(t.sort_by_timestamp)),
@@ -131,6 +166,7 @@ RETURN_EVENTS = frozenset(
         "union_no_overlap",
         "flood",
         "merge_events_by_keys",
+        "merge_events_by_periods",
         "chunk_events_by_key",
         "sort_by_duration",
         "sort_by_timestamp",

@@ -14,7 +14,7 @@ from starlette.routing import Mount, Route
 from starlette.staticfiles import StaticFiles
 from starlette.types import ASGIApp
 
-from activitywatch.assets import AssetMissing, plotly_js, resource
+from activitywatch.assets import AssetMissing, resource
 from activitywatch.query import function_table
 from activitywatch.query.functions import QueryFunction
 from activitywatch.server.api import Api
@@ -80,11 +80,7 @@ def create_app(store: Store, options: ServerOptions) -> ASGIApp:
             Route("/api", _to_api_browser, methods=["GET"]),
             Route("/api/static/api-browser.js", browser.init_script, methods=["GET"]),
             Mount("/api/static", StaticFiles(directory=str(swagger_ui_bundle.swagger_ui_path))),
-            *dashboard_routes(
-                options.webui_dir or _found(lambda: resource("webui")),
-                _found(plotly_js),
-                own=options.webui_dir is None,
-            ),
+            *dashboard_routes(options.webui_dir or _found(lambda: resource("webui")), own=options.webui_dir is None),
         ],
         exception_handlers={Exception: error_handler, HTTPException: error_handler},
     )

@@ -1,4 +1,4 @@
-"""The web dashboard: static files at `/` (ours, or another build such as aw-webui) and plotly.js.
+"""The web dashboard: static files at `/` (ours, or another build such as aw-webui).
 
 Files are revalidated on every use (`Cache-Control: no-cache` with an ETag, answered by 304 when
 unchanged), so an upgrade never leaves a stale page behind while a reload costs one round trip per file.
@@ -11,20 +11,15 @@ import logging
 import mimetypes
 from pathlib import Path
 
-from starlette.requests import Request
-from starlette.responses import FileResponse, Response
-from starlette.routing import BaseRoute, Mount, Route
+from starlette.responses import Response
+from starlette.routing import BaseRoute, Mount
 from starlette.staticfiles import StaticFiles
 from starlette.types import Scope
-
-from activitywatch.server.errors import ApiError
 
 log = logging.getLogger(__name__)
 
 INDEX = "index.html"
-PLOTLY_PATH = "/vendor/plotly.min.js"
-
-# Plotly sets inline styles and draws its "download as PNG" through data:/blob: images.
+# ECharts sets inline styles (tooltips, chart boxes) and saves a chart as an image through data:/blob: URLs.
 OWN_POLICY = (
     "default-src 'self'; script-src 'self'; style-src 'self' 'unsafe-inline'; img-src 'self' data: blob:; "
     "connect-src 'self'; font-src 'self' data:; object-src 'none'; base-uri 'none'; frame-ancestors 'self'"
@@ -65,31 +60,10 @@ def _harden(response: Response, *, own: bool) -> None:
         response.headers["Content-Security-Policy"] = OWN_POLICY
 
 
-class PlotlyScript:
-    """Serves plotly.min.js from wherever the installation keeps it (found once, when the app is built)."""
-
-    def __init__(self, path: Path | None) -> None:
-        self.path = path
-
-    async def serve(self, request: Request) -> Response:
-        """The file, or a JSON 404 if the installation lacks it."""
-        if self.path is None or not self.path.is_file():
-            raise ApiError(404, "plotly.min.js is not installed; reinstall the application", "NotFound")
-        response = FileResponse(self.path, media_type="text/javascript", stat_result=self.path.stat())
-        _harden(response, own=False)
-        etag = response.headers.get("etag")
-        if etag is not None and request.headers.get("if-none-match") == etag:
-            kept = {k: v for k, v in response.headers.items() if k != "content-length"}
-            return Response(status_code=304, headers=kept)
-        return response
-
-
-def dashboard_routes(folder: Path | None, plotly: Path | None, *, own: bool) -> list[BaseRoute]:
-    """Routes for `/vendor/plotly.min.js` and the dashboard in `folder` (mounted last, at `/`)."""
-    routes: list[BaseRoute] = [Route(PLOTLY_PATH, PlotlyScript(plotly).serve, methods=["GET", "HEAD"])]
+def dashboard_routes(folder: Path | None, *, own: bool) -> list[BaseRoute]:
+    """The dashboard in `folder` (mounted last, at `/`), or no route when there is none to serve."""
     if folder is None or not has_index(folder):
         log.warning("No dashboard to serve (%s has no %s)", folder, INDEX)
-        return routes
+        return []
     log.debug("Serving the dashboard from %s", folder)
-    routes.append(Mount("/", DashboardFiles(folder, own=own)))
-    return routes
+    return [Mount("/", DashboardFiles(folder, own=own))]

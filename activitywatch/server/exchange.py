@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+import contextlib
 import re
-from collections.abc import AsyncIterator, Sequence
+import tempfile
+from collections.abc import AsyncIterator, Iterable, Iterator, Sequence
+from pathlib import Path
 from urllib.parse import quote
 
 from starlette.concurrency import iterate_in_threadpool
@@ -13,7 +16,12 @@ from starlette.responses import Response, StreamingResponse
 from starlette.types import Message
 
 from activitywatch.core.errors import InvalidInput
+from activitywatch.core.models import Bucket, Event
 from activitywatch.core.wire import import_from_wire
+from activitywatch.importers import Source, SourceError, open_source
+from activitywatch.importers.csvfile import looks_like_csv
+from activitywatch.importers.detect import SNIFF_BYTES
+from activitywatch.importers.sqlitefile import SQLITE_HEADER
 from activitywatch.server.api import P_BUCKET, bucket_id_of
 from activitywatch.server.dispatch import StoreCalls
 from activitywatch.server.errors import ApiError, bad_request, unprocessable
@@ -38,6 +46,15 @@ UPLOAD = {
 _BOUNDARY = re.compile(r'boundary="?([^";]+)"?', re.IGNORECASE)
 _PLAIN_FILENAME = re.compile(r"[A-Za-z0-9._@+=-]+")
 MAX_UPLOAD_FILES = 100
+
+
+@contextlib.contextmanager
+def _named(label: str, path: Path) -> Iterator[None]:
+    """A 422 for an upload that cannot be imported, naming the upload rather than its temporary file."""
+    try:
+        yield
+    except SourceError as exc:
+        raise ApiError(422, exc.message.replace(str(path), label), "InvalidInput") from None
 
 
 def attachment(filename: str) -> str:
@@ -140,15 +157,36 @@ class Exchange:
         )
 
     def _import(self, uploads: list[tuple[str, bytes]]) -> ImportReport:
-        """Parse, check and store (in a worker thread: big files take a while)."""
-        items = []
-        for label, content in uploads:
-            doc = parse_json(content, label)
-            try:
-                items.extend(import_from_wire(doc, self.store.now()))
-            except InvalidInput as exc:
-                raise unprocessable(exc) from None
-        return self.store.import_buckets(items)
+        """Parse, check and store (in a worker thread: big files take a while), all in one transaction.
+
+        An upload is an export document, an ActivityWatch database (aw-server-rust's or aw-server's) or
+        a CSV table of events, recognised by its content; a database or table is written to a temporary
+        file and read from there.
+        """
+        items: list[tuple[Bucket, list[Event]]] = []
+        with tempfile.TemporaryDirectory(prefix="aw-upload-") as folder, contextlib.ExitStack() as stack:
+            sources: list[tuple[str, Source]] = []
+            for n, (label, content) in enumerate(uploads):
+                if not content.startswith(SQLITE_HEADER) and looks_like_csv(content[:SNIFF_BYTES]) is None:
+                    doc = parse_json(content, label)
+                    try:
+                        items.extend(import_from_wire(doc, self.store.now()))
+                    except InvalidInput as exc:
+                        raise unprocessable(exc) from None
+                    continue
+                path = Path(folder) / f"upload-{n}"
+                path.write_bytes(content)
+                with _named(label, path):
+                    sources.append((label, stack.enter_context(open_source(path))))
+
+            def streams() -> Iterator[tuple[Bucket, Iterable[Sequence[Event]]]]:
+                yield from ((bucket, [events]) for bucket, events in items)
+                for label, source in sources:
+                    with _named(label, source.path):
+                        yield from source.buckets()
+
+            settings = {k: v for _, source in sources for k, v in source.settings.items()}
+            return self.store.import_stream(streams(), settings)
 
     def operations(self) -> list[Operation]:
         """This module's part of the route table."""

@@ -10,6 +10,7 @@ import orjson
 from activitywatch.core.errors import InvalidInput
 from activitywatch.core.models import Bucket, Event
 
+SQL_BUCKET_INSERT = "INSERT INTO buckets (id, name, type, client, hostname, created, data) VALUES (?, ?, ?, ?, ?, ?, ?)"
 SQL_BUCKET_ROW = "SELECT key, id, name, type, client, hostname, created, data, max_duration FROM buckets"
 
 

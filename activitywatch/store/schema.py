@@ -76,7 +76,22 @@ def _v2_tokens(conn: apsw.Connection) -> None:
     )
 
 
-MIGRATIONS: Sequence[Migration] = (_v1_initial, _v2_tokens)
+def _v3_report_ids(conn: apsw.Connection) -> None:
+    conn.execute(
+        """
+        CREATE TABLE report_ids (
+            -- The reports' stable ids (store/report_ids.py): one counter per kind, never reused.
+            kind TEXT NOT NULL CHECK (kind IN ('computer', 'user', 'application', 'website')),
+            name TEXT NOT NULL,
+            id INTEGER NOT NULL,
+            PRIMARY KEY (kind, name),
+            UNIQUE (kind, id)
+        ) WITHOUT ROWID;
+        """
+    )
+
+
+MIGRATIONS: Sequence[Migration] = (_v1_initial, _v2_tokens, _v3_report_ids)
 
 
 def user_version(conn: apsw.Connection) -> int:

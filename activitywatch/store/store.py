@@ -17,8 +17,8 @@ import re
 import secrets
 import threading
 import time
-from collections.abc import Callable, Iterator, Sequence
-from dataclasses import dataclass
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -28,11 +28,20 @@ from activitywatch.core.allocation import collector_paused
 from activitywatch.core.errors import InvalidInput, NotFound
 from activitywatch.core.models import Bucket, BucketInfo, Event
 from activitywatch.core.timestamps import MAX_NS, MIN_NS
-from activitywatch.store import schema
+from activitywatch.store import activity_log, report_ids, schema
+from activitywatch.store.activity_log import LogFilter, LogPage, LogPosition
+from activitywatch.store.bulk import BucketImport, BulkWriter
 from activitywatch.store.database import ReaderPool, configure_writer, connect, scalar, translated_errors
 from activitywatch.store.database import rows as fetch
 from activitywatch.store.exchange import ExportStream
-from activitywatch.store.rows import SQL_BUCKET_ROW, bucket_from_row, dump_json, event_from_row, load_json
+from activitywatch.store.rows import (
+    SQL_BUCKET_INSERT,
+    SQL_BUCKET_ROW,
+    bucket_from_row,
+    dump_json,
+    event_from_row,
+    load_json,
+)
 from activitywatch.transforms import privacy
 from activitywatch.transforms.heartbeat import heartbeat_merge
 from activitywatch.transforms.privacy import PrivacyRule
@@ -46,7 +55,6 @@ Clock = Callable[[], int]
 
 SQL_BUCKET_KEY = "SELECT key, max_duration FROM buckets WHERE id = ?"
 SQL_BUCKET_HOSTS = "SELECT id, hostname FROM buckets ORDER BY id"
-SQL_BUCKET_INSERT = "INSERT INTO buckets (id, name, type, client, hostname, created, data) VALUES (?, ?, ?, ?, ?, ?, ?)"
 SQL_BUCKET_UPDATE = "UPDATE buckets SET type = ?, client = ?, hostname = ?, data = ?, name = ? WHERE key = ?"
 SQL_BUCKET_DELETE = "DELETE FROM buckets WHERE key = ?"
 SQL_BUCKET_GROW = "UPDATE buckets SET max_duration = ? WHERE key = ? AND max_duration < ?"
@@ -78,7 +86,6 @@ SQL_EVENT_INSERT = SQL_EVENT_INSERT_ROW + " RETURNING id"
 SQL_EVENT_REPLACE = "UPDATE events SET starttime = ?, endtime = ?, data = ?, seq = ? WHERE id = ?"
 SQL_EVENT_EXTEND = "UPDATE events SET endtime = ?, seq = ? WHERE id = ?"
 SQL_EVENT_DELETE = "DELETE FROM events WHERE bucket_key = ? AND id = ?"
-SQL_EVENT_EXISTS = "SELECT 1 FROM events WHERE bucket_key = ? AND starttime = ? AND endtime = ? AND data = ? LIMIT 1"
 
 SQL_SEQ_MAX = "SELECT max(seq) FROM events"
 SQL_META_GET = "SELECT value FROM meta WHERE key = ?"
@@ -95,15 +102,6 @@ SQL_FORGET_CANDIDATES = (
     " AND (endtime > :start OR starttime >= :start)"
 )
 SQL_EVENT_RESHAPE = "UPDATE events SET starttime = ?, endtime = ?, seq = ? WHERE id = ?"
-SQL_LOG_ROWS = (
-    "SELECT e.id, e.starttime, e.endtime, e.data, e.seq, b.hostname, b.id"
-    " FROM events e JOIN buckets b ON b.key = e.bucket_key"
-    " WHERE e.seq > :after AND b.type = 'currentwindow'"
-    " AND (:start IS NULL OR (e.starttime >= :start AND e.starttime < :end))"
-    " AND (:host IS NULL OR b.hostname = :host)"
-    " AND e.endtime - e.starttime BETWEEN :mind AND :maxd"
-    " ORDER BY e.seq LIMIT :limit"
-)
 SQL_META_SET = "INSERT INTO meta (key, value) VALUES (?, ?) ON CONFLICT(key) DO UPDATE SET value = excluded.value"
 
 SQL_SETTINGS_ALL = "SELECT key, value FROM settings ORDER BY key"
@@ -130,16 +128,9 @@ class ImportReport:
     events_imported: int
     events_skipped: int
     events_filtered: int = 0  # dropped by a privacy filter
-
-
-@dataclass(frozen=True)
-class LogRow:
-    """A window event as the activity log reads it."""
-
-    seq: int
-    bucket_id: str
-    hostname: str
-    event: Event
+    buckets: list[BucketImport] = field(default_factory=list)  # per bucket, in import order
+    settings_added: list[str] = field(default_factory=list)
+    settings_kept: list[str] = field(default_factory=list)  # already set here: left as they were
 
 
 @dataclass(frozen=True)
@@ -324,18 +315,10 @@ class Store:
         rules = self._privacy_rules(conn)
         if not rules:
             return list(events)
-        deadline = Deadline(PRIVACY_REGEX_SECONDS)
-        kept = []
-        for event in events:
-            try:
-                allowed = privacy.apply_rules(rules, bucket_id, event, deadline)
-            except RegexTimeout as exc:
-                raise InvalidInput(
-                    f"A privacy filter took too long to match; nothing was stored ({exc.message})"
-                ) from None
-            if allowed is not None:
-                kept.append(allowed)
-        return kept
+        try:
+            return privacy.filter_events(rules, bucket_id, events, Deadline(PRIVACY_REGEX_SECONDS))
+        except RegexTimeout as exc:
+            raise InvalidInput(f"A privacy filter took too long to match; nothing was stored ({exc.message})") from None
 
     @staticmethod
     def _reshaped(conn: apsw.Connection) -> None:
@@ -593,49 +576,47 @@ class Store:
         self._paused = (start, end)
 
     def import_buckets(self, items: Sequence[tuple[Bucket, Sequence[Event]]]) -> ImportReport:
-        """Import buckets with their events in one transaction.
+        """Import buckets with their events in one transaction (see `import_stream`)."""
+        return self.import_stream((bucket, [events]) for bucket, events in items)
+
+    def import_stream(
+        self,
+        items: Iterable[tuple[Bucket, Iterable[Sequence[Event]]]],
+        settings: Mapping[str, Any] | None = None,
+        progress: Callable[[int], None] | None = None,
+    ) -> ImportReport:
+        """Import buckets, each with its events in batches, and settings, in one transaction.
 
         A bucket that does not exist is created; into one that exists the events are merged. Either
         way an event equal to one already stored (same start, end and data) is skipped, so importing
-        the same file twice stores nothing new.
+        the same source twice stores nothing new. Settings already set here are kept. The privacy
+        filters apply. `progress` is called with the number of events read so far. Any error (also
+        one raised by the source while it is read) rolls everything back.
         """
-        created: list[str] = []
-        merged: list[str] = []
-        imported = skipped = filtered = 0
         with self._transaction() as conn:
-            for bucket, events in items:
-                if fetch(conn, SQL_BUCKET_KEY, (bucket.id,)):
-                    merged.append(bucket.id)
-                else:
-                    conn.execute(
-                        SQL_BUCKET_INSERT,
-                        (
-                            bucket.id,
-                            bucket.name,
-                            bucket.type,
-                            bucket.client,
-                            bucket.hostname,
-                            bucket.created,
-                            dump_json(bucket.data, f"bucket '{bucket.id}' data"),
-                        ),
-                    )
-                    created.append(bucket.id)
+            writer = BulkWriter(conn, lambda b, evs: self._filtered(conn, b, evs), self._seq, progress)
+            for bucket, batches in items:
+                key, created = writer.bucket(bucket)
+                if created:
                     self._reshaped(conn)
-                ref = self._ref(conn, bucket.id)
-                longest = 0
-                kept = self._filtered(conn, bucket.id, events)
-                filtered += len(events) - len(kept)
-                for ev in kept:
-                    data = dump_json(ev.data, "event data")
-                    if fetch(conn, SQL_EVENT_EXISTS, (ref.key, ev.timestamp, ev.end, data)):
-                        skipped += 1
-                        continue
-                    fetch(conn, SQL_EVENT_INSERT, (ref.key, ev.timestamp, ev.end, data, self._next_seq()))
-                    imported += 1
-                    longest = max(longest, ev.duration)
-                self._grow(conn, bucket.id, ref, longest)
-                self._last.pop(ref.key, None)
-        return ImportReport(created, merged, imported, skipped, filtered)
+                longest = writer.events(bucket.id, key, created, batches)
+                self._grow(conn, bucket.id, self._ref(conn, bucket.id), longest)
+                self._last.pop(key, None)
+            settings_added, settings_kept = writer.settings(
+                {k: v for k, v in (settings or {}).items() if k != privacy.SETTING}
+            )
+            self._seq = writer.seq
+        parts = writer.buckets
+        return ImportReport(
+            buckets_created=[p.bucket_id for p in parts if p.created],
+            buckets_merged=[p.bucket_id for p in parts if not p.created],
+            events_imported=sum(p.imported for p in parts),
+            events_skipped=sum(p.skipped for p in parts),
+            events_filtered=sum(p.filtered for p in parts),
+            buckets=parts,
+            settings_added=settings_added,
+            settings_kept=settings_kept,
+        )
 
     def open_export(self, bucket_ids: Sequence[str] | None = None) -> ExportStream:
         """A streamed export of some (or all) buckets from one consistent snapshot."""
@@ -643,34 +624,25 @@ class Store:
 
     # ----------------------------------------------------------------- activity log
 
-    def log_rows(
-        self,
-        *,
-        after_seq: int,
-        start: int | None,
-        end: int | None,
-        host: str | None,
-        min_duration: int,
-        max_duration: int,
-        limit: int,
-    ) -> list[LogRow]:
-        """Window events changed after `after_seq` in change-sequence order (starting in [start, end)
-        when given), of one host or all, with durations in [min_duration, max_duration] ns."""
-        params = {
-            "after": after_seq,
-            "start": start,
-            "end": end,
-            "host": host,
-            "mind": min_duration,
-            "maxd": max_duration,
-            "limit": limit,
-        }
+    def log_page(self, at: LogPosition | None, start: int, end: int | None, where: LogFilter, size: int) -> LogPage:
+        """A page of the activity log from `at`, or (None) the first of a listing of events starting in
+        [start, end) (end None: to now); see `store/activity_log.py`."""
         with self._reading() as conn:
-            rows = fetch(conn, SQL_LOG_ROWS, params)
-        return [
-            LogRow(seq, bucket_id, hostname, Event(ts, te - ts, load_json(data), event_id))
-            for event_id, ts, te, data, seq, hostname, bucket_id in rows
-        ]
+            position = activity_log.start_position(conn, start, end) if at is None else at
+            return activity_log.read_page(conn, position, where, size)
+
+    def report_ids(self, kind: str, names: Sequence[str] | None = None) -> dict[str, int]:
+        """{name: stable id} of one kind (computer, user, application, website); the given names that
+        have no id yet get the next free ones; None: every name known."""
+        report_ids.check_kind(kind)
+        with self._reading() as conn:
+            found = report_ids.known(conn, kind, names)
+        missing = [] if names is None else [name for name in dict.fromkeys(names) if name not in found]
+        if missing:
+            with self._transaction() as conn:
+                report_ids.assign(conn, kind, missing)
+                found |= report_ids.known(conn, kind, missing)
+        return found
 
     # ----------------------------------------------------------------- API tokens
 

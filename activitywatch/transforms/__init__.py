@@ -12,6 +12,7 @@ from activitywatch.transforms.grouping import (
     sum_durations,
 )
 from activitywatch.transforms.heartbeat import heartbeat_merge
+from activitywatch.transforms.per_period import merge_events_by_periods
 from activitywatch.transforms.periods import filter_period_intersect, flood, period_union, union_no_overlap
 from activitywatch.transforms.regexes import Deadline, RegexTimeout
 from activitywatch.transforms.subwatcher import merge_subwatcher_fields
@@ -31,6 +32,7 @@ __all__ = [
     "heartbeat_merge",
     "limit_events",
     "merge_events_by_keys",
+    "merge_events_by_periods",
     "merge_subwatcher_fields",
     "period_union",
     "simplify_window_titles",

@@ -118,6 +118,29 @@ def apply_rules(rules: Sequence[PrivacyRule], bucket_id: str, event: Event, dead
     return event if data is event.data else event.replace(data=data)
 
 
+def filter_events(
+    rules: Sequence[PrivacyRule], bucket_id: str, events: Sequence[Event], deadline: Deadline
+) -> list[Event]:
+    """The events of one bucket as they may be stored (redacted; dropped ones left out).
+
+    The same as `apply_rules` per event, with the rules of other buckets set aside once, and events that
+    lack every rule's first field (most of them: the default rule looks for `incognito`) passed on at once.
+    """
+    mine = [rule for rule in rules if bucket_id.startswith(rule.bucket_prefix)]
+    if not mine:
+        return list(events)
+    heads = {rule.path[0] for rule in mine}
+    kept = []
+    for event in events:
+        if heads.isdisjoint(event.data):
+            kept.append(event)
+            continue
+        allowed = apply_rules(mine, bucket_id, event, deadline)
+        if allowed is not None:
+            kept.append(allowed)
+    return kept
+
+
 @dataclass(frozen=True)
 class PreviewSample:
     """One event a set of rules would have dropped or redacted: which rule field and what value."""

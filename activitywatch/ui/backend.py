@@ -39,6 +39,17 @@ class AppInfo:
     testing: bool = False
 
 
+@dataclass(frozen=True)
+class FoundData:
+    """ActivityWatch data found on this computer (one database)."""
+
+    label: str  # e.g. "aw-server-rust (testing)"
+    path: Path
+    events: int
+    start: int | None  # ns since the epoch
+    end: int | None
+
+
 class Tracker(Protocol):
     """The running tracker, as the UI may use it (called on the main thread, except `export`)."""
 
@@ -75,4 +86,15 @@ class Tracker(Protocol):
 
     def active_time_today(self) -> float:
         """Seconds not away from the keyboard since the start of today."""
+        ...
+
+    def find_activitywatch(self) -> list[FoundData]:
+        """The ActivityWatch databases in this computer's usual places."""
+        ...
+
+    def import_files(self, paths: Sequence[Path], progress: Progress) -> str:
+        """Import these files (exports or ActivityWatch databases); a sentence saying what was stored.
+
+        Called on a worker thread; `progress` is called from it.
+        """
         ...

@@ -14,6 +14,7 @@ from PySide6.QtCore import QObject, QTimer, QUrl, Signal
 from PySide6.QtGui import QDesktopServices
 from PySide6.QtWidgets import QMenu, QSystemTrayIcon
 
+from activitywatch.gnome_extension import ExtensionInstallError, install_extension, is_gnome_session
 from activitywatch.qtsignals import emit
 from activitywatch.ui import menu as menus
 from activitywatch.ui.autostart import Autostart
@@ -21,6 +22,7 @@ from activitywatch.ui.backend import AppInfo, Tracker
 from activitywatch.ui.dialogs import TITLE, Dialogs
 from activitywatch.ui.export import ExportJob
 from activitywatch.ui.icons import state_icon
+from activitywatch.ui.importing import Importer
 from activitywatch.ui.pause import SECOND, PauseTimer, describe_left
 from activitywatch.ui.state import UiState
 from activitywatch.ui.window import DashboardWindow
@@ -65,6 +67,7 @@ class Desktop(QObject):
         self.pause = PauseTimer(tracker, state, clock)
         self.pause.changed.connect(self.refresh)
         self.exports: list[ExportJob] = []
+        self.importer = Importer(tracker, self.dialogs, self.notify, clock)
         self.notifications: list[tuple[str, str]] = []
         self.window: DashboardWindow | None = None
         available = QSystemTrayIcon.isSystemTrayAvailable() if tray_available is None else tray_available
@@ -110,6 +113,7 @@ class Desktop(QObject):
         for job in self.exports:
             if not job.wait(timeout):
                 log.error("An export to %s did not finish within %g s", job.target, timeout)
+        self.importer.wait(timeout)
         if self.tray is not None:
             self.tray.hide()
         if self.window is not None:
@@ -244,7 +248,7 @@ class Desktop(QObject):
         job.start()
         return job
 
-    def _on_export_done(self, job: ExportJob, error: str, buckets: int) -> None:
+    def _on_export_done(self, job: ExportJob, error: str, buckets: object) -> None:
         if job in self.exports:
             self.exports.remove(job)
         job.dialog.deleteLater()
@@ -273,6 +277,20 @@ class Desktop(QObject):
             self.notify("Forget failed", f"Nothing was deleted: {getattr(exc, 'message', exc)}")
             return
         self.notify("Forgotten", summary)
+
+    @property
+    def offers_gnome_extension(self) -> bool:
+        """Whether the menu offers to install the GNOME Shell extension (on GNOME sessions only)."""
+        return is_gnome_session()
+
+    def install_gnome_extension(self) -> None:
+        """Install and enable the GNOME Shell extension; say plainly that it runs after the next login."""
+        try:
+            installed = install_extension()
+        except ExtensionInstallError as exc:
+            self.notify("GNOME Shell extension not installed", exc.message)
+            return
+        self.dialogs.inform(f"{TITLE}: GNOME Shell extension", installed.sentence(), self.window)
 
     def about(self) -> None:
         """Version, data folder, server address, and what each watcher reads (or why it cannot)."""

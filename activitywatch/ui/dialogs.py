@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from pathlib import Path
 
 from PySide6.QtWidgets import QFileDialog, QMessageBox, QWidget
@@ -28,6 +29,28 @@ class Dialogs:
         box.setDefaultButton(QMessageBox.StandardButton.Cancel)
         box.exec()
         return box.clickedButton() is yes
+
+    def ask(self, title: str, text: str, yes: str) -> bool:
+        """Whether the user takes the offer (`yes` names it; "Not now" is the default)."""
+        box = QMessageBox(QMessageBox.Icon.Question, title, text, QMessageBox.StandardButton.NoButton)
+        accept = box.addButton(yes, QMessageBox.ButtonRole.AcceptRole)
+        box.setDefaultButton(box.addButton("Not now", QMessageBox.ButtonRole.RejectRole))
+        box.exec()
+        return box.clickedButton() is accept
+
+    def choose(self, title: str, text: str, choices: Sequence[str]) -> int | None:
+        """Which of `choices` the user picks (its index), or None when the box is closed."""
+        box = QMessageBox(QMessageBox.Icon.Warning, title, text, QMessageBox.StandardButton.NoButton)
+        buttons = [box.addButton(choice, QMessageBox.ButtonRole.AcceptRole) for choice in choices]
+        box.addButton(QMessageBox.StandardButton.Cancel)
+        box.exec()
+        clicked = box.clickedButton()
+        return next((i for i, button in enumerate(buttons) if button is clicked), None)
+
+    def open_path(self, title: str, kinds: str) -> Path | None:
+        """A file to open, or None when the user cancels (`kinds`: a Qt name filter)."""
+        name, _ = QFileDialog.getOpenFileName(None, title, str(Path.home()), kinds)
+        return Path(name) if name else None
 
     def inform(self, title: str, text: str, parent: QWidget | None = None) -> None:
         """A message that does not block the app."""

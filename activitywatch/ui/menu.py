@@ -66,6 +66,10 @@ def populate(menu: QMenu, desktop: Desktop) -> None:
     for bucket_id in bucket_ids:
         export.addAction(f"{bucket_id}…", partial(desktop.export, [bucket_id]))
 
+    imports = menu.addMenu("Import")
+    imports.addAction("From ActivityWatch…", desktop.importer.from_activitywatch)
+    imports.addAction("From a file…", desktop.importer.from_file)
+
     forget = menu.addMenu("Forget")
     for label, seconds in FORGETS:
         forget.addAction(label, partial(desktop.forget_last, seconds))
@@ -79,6 +83,8 @@ def populate(menu: QMenu, desktop: Desktop) -> None:
     login.setCheckable(True)
     login.setChecked(desktop.autostart.enabled())
     login.toggled.connect(desktop.set_autostart)
+    if desktop.offers_gnome_extension:
+        menu.addAction("Install GNOME Shell extension…", desktop.install_gnome_extension)
     menu.addAction("About ActivityWatch", desktop.about)
     menu.addSeparator()
     menu.addAction("Quit ActivityWatch", desktop.quit)

@@ -58,3 +58,12 @@ class UiState:
     def set_notice_shown(self, name: str) -> None:
         """Remember that a once-only notice was shown."""
         self._write(f"notices/{name}", True)
+
+    def port_instead_of(self, port: int) -> int | None:
+        """The port the user chose to use when `port` was taken by ActivityWatch, if any."""
+        value = self._settings.value(f"ports/{port}", "", type=str)
+        return int(value) if isinstance(value, str) and value.isdigit() else None
+
+    def set_port_instead_of(self, port: int, other: int) -> None:
+        """Remember to use `other` whenever `port` is asked for."""
+        self._write(f"ports/{port}", str(other))

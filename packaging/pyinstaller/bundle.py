@@ -6,7 +6,6 @@ the same pruning, so what they check holds for the real binary.
 
 from __future__ import annotations
 
-import importlib.util
 import struct
 import subprocess
 import sys
@@ -16,7 +15,6 @@ from typing import TypeVar
 
 ROOT = Path(__file__).resolve().parents[2]
 RESOURCES = "resources"
-PLOTLY_JS = "plotly.min.js"
 
 # pynput picks its backend at run time; its hook imports pynput, which fails without a display,
 # so a headless build machine would silently leave the X11 backend out.
@@ -56,8 +54,8 @@ QT_EXCLUDES = [
     )
 ]  # fmt: skip
 
-# Never part of the product: the plotly package (only its .js file is shipped), GUI toolkits and
-# test or build tools that happen to be installed next to it.
+# Never part of the product: plotly (older versions drew the charts), GUI toolkits and test or build
+# tools that happen to be installed next to it.
 EXCLUDES = [
     *QT_EXCLUDES,
     "plotly", "pandas", "numpy", "tkinter", "_tkinter", "IPython", "matplotlib",
@@ -98,28 +96,14 @@ DLOPENED_PREFIXES = ("libpython", "libsoftokn3", "libfreebl", "libnssckbi", "lib
 Entry = TypeVar("Entry", bound=tuple[str, ...])
 
 
-def plotly_js_source() -> Path:
-    """plotly.min.js inside the installed plotly package, found without importing plotly."""
-    spec = importlib.util.find_spec("plotly")
-    if spec is None or spec.origin is None:
-        raise SystemExit("The build needs the 'plotly' package installed (for plotly.min.js).")
-    path = Path(spec.origin).parent / "package_data" / PLOTLY_JS
-    if not path.is_file():
-        raise SystemExit(f"{path} is missing from the installed plotly package.")
-    return path
-
-
 def resource_datas(root: Path = ROOT) -> list[tuple[str, str]]:
-    """(source, folder in the bundle) for every file under resources/ as it is now, plus plotly.min.js."""
-    resources = root / RESOURCES
-    datas = [
+    """(source, folder in the bundle) for every file under resources/ as it is now (the dashboard's chart
+    library included: it is vendored under resources/webui/vendor/)."""
+    return [
         (str(path), str(path.parent.relative_to(root)))
-        for path in sorted(resources.rglob("*"))
+        for path in sorted((root / RESOURCES).rglob("*"))
         if path.is_file() and "__pycache__" not in path.parts
     ]
-    if not (resources / "vendor" / PLOTLY_JS).is_file():
-        datas.append((str(plotly_js_source()), f"{RESOURCES}/vendor"))
-    return datas
 
 
 def _kept(dest: str) -> bool:

@@ -1,23 +1,52 @@
-// Charts drawn with plotly.js (served by this server from the plotly package): bars, sunburst, timelines.
+// Charts drawn with Apache ECharts (vendor/echarts/, served with the dashboard): bars, sunburst, timelines.
 
 import { duration, shorten } from "./format.js";
 import { pathKey } from "./categories.js";
 
 /**
- * Resolves once plotly.js has run. It loads `async` (about 4.7 MB to parse), so views fetch their data
+ * Resolves once echarts.min.js has run. It loads `async` (about 1.1 MB to parse), so views fetch their data
  * while the browser compiles it, and wait for it only to draw.
  */
-export function plotlyReady() {
-  if (window.Plotly) return Promise.resolve(window.Plotly);
+export function chartsReady() {
+  if (window.echarts) return Promise.resolve(window.echarts);
   return new Promise((resolve, reject) => {
-    const script = document.getElementById("plotly");
-    script.addEventListener("load", () => resolve(window.Plotly));
-    script.addEventListener("error", () => reject(new Error("The charting library (/vendor/plotly.min.js) did not load.")));
+    const script = document.getElementById("charts");
+    script.addEventListener("load", () => resolve(window.echarts));
+    script.addEventListener("error", () => reject(new Error("The charting library (vendor/echarts/echarts.min.js) did not load.")));
   });
 }
 
-const CONFIG = { displaylogo: false, responsive: true, displayModeBar: false };
-const ZOOMABLE = { displaylogo: false, responsive: true, modeBarButtonsToRemove: ["select2d", "lasso2d", "autoScale2d"] };
+const live = new Set();
+const resized = new ResizeObserver((entries) => {
+  for (const entry of entries) echarts.getInstanceByDom(entry.target)?.resize();
+});
+
+/** The chart drawn in `el` at `height` px (created on first use; charts of elements gone are disposed). */
+function chartIn(el, height, renderer = "svg") {
+  for (const chart of live) {
+    if (!chart.getDom().isConnected) {
+      resized.unobserve(chart.getDom());
+      chart.dispose();
+      live.delete(chart);
+    }
+  }
+  el.style.height = `${height}px`;
+  let chart = echarts.getInstanceByDom(el);
+  if (chart) {
+    chart.resize();
+    return chart;
+  }
+  el.replaceChildren();
+  chart = echarts.init(el, null, { renderer });
+  live.add(chart);
+  resized.observe(el);
+  return chart;
+}
+
+/** Text made safe for the HTML of a tooltip. */
+export function escapeHtml(text) {
+  return String(text ?? "").replace(/[&<>"]/g, (c) => ({ "&": "&amp;", "<": "&lt;", ">": "&gt;", '"': "&quot;" })[c]);
+}
 
 function theme() {
   const css = getComputedStyle(document.documentElement);
@@ -25,33 +54,35 @@ function theme() {
   return { text: v("--text"), muted: v("--muted"), grid: v("--grid"), bg: v("--panel") };
 }
 
-function layout(extra = {}) {
+/** What every chart shares: no animation (views redraw often), the page's font, themed tooltips. */
+function base(extra = {}) {
   const t = theme();
   return {
-    paper_bgcolor: "rgba(0,0,0,0)",
-    plot_bgcolor: "rgba(0,0,0,0)",
-    font: { family: "system-ui, sans-serif", size: 12, color: t.text },
-    margin: { l: 8, r: 8, t: 8, b: 28 },
-    hoverlabel: { bgcolor: t.bg, bordercolor: t.grid, font: { color: t.text } },
-    ...extra,
+    animation: false,
+    textStyle: { fontFamily: "system-ui, sans-serif", fontSize: 12, color: t.text },
+    tooltip: {
+      trigger: "item",
+      confine: true,
+      backgroundColor: t.bg,
+      borderColor: t.grid,
+      textStyle: { color: t.text, fontSize: 12 },
+      ...extra.tooltip,
+    },
+    ...Object.fromEntries(Object.entries(extra).filter(([key]) => key !== "tooltip")),
   };
+}
+
+function draw(chart, option) {
+  chart.setOption(option, { notMerge: true });
+  return Promise.resolve(chart);
 }
 
 const hours = (seconds) => seconds / 3600;
 
-/** A Date as the local wall time plotly's date axes expect (plotly has no time zones). */
-export function plotDate(d) {
-  const p = (n, w = 2) => String(n).padStart(w, "0");
-  return `${d.getFullYear()}-${p(d.getMonth() + 1)}-${p(d.getDate())} ${p(d.getHours())}:${p(d.getMinutes())}:${p(d.getSeconds())}.${p(d.getMilliseconds(), 3)}`;
-}
-
-/** Tick values and labels for an hours axis, as durations ("30m", "1h 30m"). */
-function durationTicks(maxSeconds) {
+/** Tick interval (seconds) for an axis of durations up to `maxSeconds`: about five ticks at round values. */
+function durationStep(maxSeconds) {
   const steps = [300, 600, 900, 1800, 3600, 7200, 3 * 3600, 6 * 3600, 12 * 3600, 24 * 3600, 48 * 3600, 7 * 86400];
-  const step = steps.find((s) => maxSeconds / s <= 5) || Math.ceil(maxSeconds / 5 / 86400) * 86400;
-  const values = [];
-  for (let s = 0; s <= maxSeconds + step / 2; s += step) values.push(s);
-  return { tickvals: values.map(hours), ticktext: values.map((s) => (s === 0 ? "0" : duration(s))) };
+  return steps.find((s) => maxSeconds / s <= 5) || Math.ceil(maxSeconds / 5 / 86400) * 86400;
 }
 
 /** Horizontal bars, longest first: items are {label, title, seconds, color}. */
@@ -59,133 +90,186 @@ export function hbar(el, items, { emptyText = "No data for this period" } = {}) 
   if (!items.length) return empty(el, emptyText);
   const t = theme();
   const max = Math.max(...items.map((i) => i.seconds));
-  const trace = {
-    type: "bar",
-    orientation: "h",
-    y: items.map((_, i) => i),
-    x: items.map((i) => hours(i.seconds)),
-    marker: { color: items.map((i) => i.color), line: { width: 0 } },
-    text: items.map((i) => duration(i.seconds)),
-    textposition: "outside",
-    cliponaxis: false,
-    customdata: items.map((i) => [i.title ?? i.label, duration(i.seconds)]),
-    hovertemplate: "%{customdata[0]}<br><b>%{customdata[1]}</b><extra></extra>",
-  };
-  return Plotly.react(el, [trace], layout({
-    height: 30 + items.length * 26,
-    margin: { l: 8, r: 56, t: 4, b: 4 },
-    bargap: 0.25,
-    xaxis: { visible: false, range: [0, hours(max) * 1.02] },
-    yaxis: {
-      autorange: "reversed",
-      tickvals: items.map((_, i) => i),
-      ticktext: items.map((i) => shorten(i.label, 44)),
-      ticks: "",
-      automargin: true,
-      color: t.text,
+  const chart = chartIn(el, 30 + items.length * 26);
+  return draw(chart, base({
+    grid: { left: 8, right: 56, top: 4, bottom: 4 },
+    xAxis: { type: "value", show: false, min: 0, max: hours(max) * 1.02 },
+    yAxis: {
+      type: "category",
+      inverse: true,
+      data: items.map((i) => shorten(i.label, 44)),
+      axisTick: { show: false },
+      axisLine: { show: false },
+      axisLabel: { color: t.text, interval: 0 },
     },
-    showlegend: false,
-  }), CONFIG);
+    tooltip: { formatter: (p) => `${escapeHtml(items[p.dataIndex].title ?? items[p.dataIndex].label)}<br><b>${duration(items[p.dataIndex].seconds)}</b>` },
+    series: [{
+      type: "bar",
+      barCategoryGap: "25%",
+      data: items.map((i) => ({ value: hours(i.seconds), itemStyle: { color: i.color } })),
+      label: { show: true, position: "right", color: t.text, formatter: (p) => duration(items[p.dataIndex].seconds) },
+    }],
+  }));
 }
 
-/** A sunburst of time per category path (each ring a level of the tree). */
+/** A sunburst of time per category path (each ring a level of the tree; click a slice to zoom into it). */
 export function sunburst(el, catEvents, index) {
   if (!catEvents.length) return empty(el, "No categorized time");
+  const t = theme();
+  const total = catEvents.reduce((sum, e) => sum + e.duration, 0);
+  const root = { name: "All", value: total, depth: 0, itemStyle: { color: t.bg }, children: [] };
   const nodes = new Map();
   for (const e of catEvents) {
     const name = e.data.$category || ["Uncategorized"];
+    let parent = root;
     for (let n = 1; n <= name.length; n++) {
       const key = pathKey(name.slice(0, n));
-      const node = nodes.get(key) || { name: name.slice(0, n), seconds: 0 };
-      node.seconds += e.duration;
-      nodes.set(key, node);
+      let node = nodes.get(key);
+      if (!node) {
+        node = { name: name[n - 1], path: key, value: 0, depth: n, itemStyle: { color: index.color(name.slice(0, n)) }, children: [] };
+        nodes.set(key, node);
+        parent.children.push(node);
+      }
+      node.value += e.duration;
+      parent = node;
     }
   }
-  const list = [...nodes.values()];
-  const total = catEvents.reduce((sum, e) => sum + e.duration, 0);
-  const ROOT = "All";
-  const trace = {
-    type: "sunburst",
-    ids: [ROOT, ...list.map((n) => pathKey(n.name))],
-    labels: ["All", ...list.map((n) => n.name[n.name.length - 1])],
-    parents: ["", ...list.map((n) => (n.name.length > 1 ? pathKey(n.name.slice(0, -1)) : ROOT))],
-    values: [total, ...list.map((n) => n.seconds)],
-    branchvalues: "total",
-    marker: { colors: [theme().bg, ...list.map((n) => index.color(n.name))], line: { color: theme().bg, width: 1.5 } },
-    customdata: [duration(total), ...list.map((n) => duration(n.seconds))],
-    hovertemplate: "%{id}<br><b>%{customdata}</b> (%{percentRoot:.0%})<extra></extra>",
-    texttemplate: "%{label}<br>%{customdata}",
-    insidetextorientation: "radial",
-    sort: false,
-  };
-  return Plotly.react(el, [trace], layout({ height: 340, margin: { l: 4, r: 4, t: 4, b: 4 } }), CONFIG);
-}
-
-/** Stacked bars of time per top-level category in each sub-period. */
-export function stackedBars(el, labels, series, hoverLabels) {
-  const total = labels.map((_, i) => series.reduce((sum, s) => sum + s.values[i], 0));
-  const max = Math.max(1, ...total);
-  const t = theme();
-  const traces = series.map((s) => ({
-    type: "bar",
-    name: s.name,
-    x: labels,
-    y: s.values.map(hours),
-    marker: { color: s.color },
-    customdata: s.values.map((v, i) => [duration(v), hoverLabels[i]]),
-    hovertemplate: `%{customdata[1]}<br>${s.name}: <b>%{customdata[0]}</b><extra></extra>`,
+  const chart = chartIn(el, 340);
+  // ECharts splits the radius evenly between the levels. A label runs along its arc where that is longer
+  // than the ring is thick, else along the radius, cut to fit; slices too small for either show none.
+  const depth = 1 + Math.max(...[...nodes.values()].map((n) => n.depth));
+  const ring = (0.95 * Math.min(el.clientWidth || 340, 340)) / 2 / depth;
+  for (const node of nodes.values()) {
+    const arc = ((2 * Math.PI * node.value) / total) * (node.depth + 0.5) * ring;
+    const along = arc >= ring;
+    const room = (along ? arc : ring) - 8;
+    node.label = room < 20 || (!along && arc < 14) ? { show: false } : { rotate: along ? "tangential" : "radial", width: room };
+  }
+  root.label = { rotate: 0, width: 2 * ring - 8, color: t.text };
+  return draw(chart, base({
+    tooltip: { formatter: (p) => `${escapeHtml(p.data.path ?? "All")}<br><b>${duration(p.value)}</b> (${Math.round((100 * p.value) / total)}%)` },
+    series: [{
+      type: "sunburst",
+      data: [root],
+      radius: [0, "95%"],
+      sort: null,
+      nodeClick: "rootToNode",
+      itemStyle: { borderColor: t.bg, borderWidth: 1.5 },
+      label: { color: "#111", overflow: "truncate", formatter: (p) => `${p.name}\n${duration(p.value)}` },
+    }],
   }));
-  return Plotly.react(el, traces, layout({
-    height: 240,
-    barmode: "stack",
-    bargap: 0.2,
-    margin: { l: 48, r: 8, t: 8, b: 32 },
-    legend: { orientation: "h", y: -0.18, font: { color: t.text } },
-    xaxis: { type: "category", tickangle: 0, color: t.muted, gridcolor: t.grid },
-    yaxis: { ...durationTicks(max), range: [0, hours(max) * 1.05], color: t.muted, gridcolor: t.grid, zeroline: false },
-  }), CONFIG);
 }
 
 /**
- * Horizontal time lanes (a Gantt chart): lanes are {name, events: [{start: Date, end: Date, label, color, hover}]}.
- * Each lane is one trace of bars on a date axis, so thousands of events stay fast; zoom with drag and the range slider.
+ * Stacked bars of time per top-level category in each sub-period; `onClick(index)` is called with the
+ * index of a clicked bar.
+ */
+export function stackedBars(el, labels, series, hoverLabels, { onClick } = {}) {
+  const total = labels.map((_, i) => series.reduce((sum, s) => sum + s.values[i], 0));
+  const step = durationStep(Math.max(1, ...total));
+  const max = Math.ceil((Math.max(1, ...total) * 1.02) / step) * step; // a round top, so its label reads well
+  const t = theme();
+  const chart = chartIn(el, 240);
+  chart.off("click");
+  if (onClick) chart.on("click", "series", (p) => onClick(p.dataIndex));
+  return draw(chart, base({
+    grid: { left: 48, right: 8, top: 8, bottom: 56 },
+    legend: { bottom: 0, textStyle: { color: t.text } },
+    tooltip: { formatter: (p) => `${escapeHtml(hoverLabels[p.dataIndex])}<br>${escapeHtml(p.seriesName)}: <b>${duration(series[p.seriesIndex].values[p.dataIndex])}</b>` },
+    xAxis: { type: "category", data: labels, axisLabel: { color: t.muted }, axisLine: { lineStyle: { color: t.grid } }, axisTick: { alignWithLabel: true } },
+    yAxis: {
+      type: "value",
+      min: 0,
+      max: hours(max),
+      interval: hours(step),
+      axisLabel: { color: t.muted, formatter: (v) => (v === 0 ? "0" : duration(v * 3600)) },
+      splitLine: { lineStyle: { color: t.grid } },
+    },
+    series: series.map((s) => ({
+      type: "bar",
+      name: s.name,
+      stack: "total",
+      barCategoryGap: "20%",
+      itemStyle: { color: s.color },
+      data: s.values.map(hours),
+    })),
+  }));
+}
+
+/**
+ * Horizontal time lanes (a Gantt chart): lanes are {name, events: [{start: Date, end: Date, label, color, hover}]}
+ * (`hover` is HTML the caller made safe). Drawn on a canvas, so thousands of events stay fast; with the
+ * toolbar, zoom by dragging a box, the wheel or the slider, and reset.
  */
 export function lanes(el, laneList, range, { height, toolbar = true } = {}) {
   const t = theme();
-  // Labels only where they fit (about 7 px a character on the plot's width); hover tells the rest.
-  const pxPerMs = Math.max(200, el.clientWidth - 220) / (range[1] - range[0]);
-  const fit = (e) => shorten(e.label, Math.floor(((e.end - e.start) * pxPerMs - 6) / 7));
-  const traces = laneList.map((lane) => ({
-    type: "bar",
-    orientation: "h",
-    name: lane.name,
-    y: lane.events.map(() => lane.name),
-    base: lane.events.map((e) => plotDate(e.start)),
-    x: lane.events.map((e) => e.end - e.start),
-    marker: { color: lane.events.map((e) => e.color), line: { width: 0 } },
-    text: lane.events.map((e) => ((e.end - e.start) * pxPerMs > 24 ? fit(e) : "")),
-    textposition: "inside",
-    insidetextanchor: "start",
-    textfont: { color: "#111" },
-    textangle: 0,
-    constraintext: "none",
-    customdata: lane.events.map((e) => e.hover),
-    hovertemplate: "%{customdata}<extra></extra>",
-    width: 0.8,
+  const chart = chartIn(el, height || 70 + laneList.length * 46 + (toolbar ? 40 : 0), "canvas");
+  const zoom = toolbar
+    ? {
+      toolbox: { right: 16, feature: { dataZoom: { yAxisIndex: "none", title: { zoom: "Zoom", back: "Undo zoom" } }, restore: { title: "Reset" }, saveAsImage: { title: "Save as image", name: "activitywatch-timeline" } } },
+      dataZoom: [{ type: "inside", filterMode: "weakFilter", moveOnMouseMove: false }, { type: "slider", filterMode: "weakFilter", height: 20, bottom: 8 }],
+    }
+    : {};
+  const renderItem = (params, api) => {
+    const lane = api.value(0);
+    const from = api.coord([api.value(1), lane]);
+    const to = api.coord([api.value(2), lane]);
+    const barHeight = api.size([0, 1])[1] * 0.8;
+    const box = params.coordSys;
+    const x0 = Math.max(from[0], box.x);
+    const x1 = Math.min(Math.max(to[0], from[0] + 0.5), box.x + box.width);
+    if (x1 <= x0) return null;
+    const width = x1 - x0;
+    // Labels only where they fit (about 7 px a character), recomputed as the user zooms; hover tells the rest.
+    const label = laneList[lane].events[params.dataIndex].label;
+    const text = width > 24 ? shorten(label, Math.floor((width - 6) / 7)) : "";
+    return {
+      type: "rect",
+      shape: { x: x0, y: from[1] - barHeight / 2, width, height: barHeight },
+      style: { fill: api.visual("color") },
+      textContent: text ? { style: { text, fill: "#111", fontSize: 11 } } : undefined,
+      textConfig: text ? { position: "insideLeft" } : undefined,
+    };
+  };
+  const drawn = draw(chart, base({
+    ...zoom,
+    grid: { left: 8, right: 16, top: toolbar ? 32 : 8, bottom: toolbar ? 60 : 28 },
+    tooltip: { formatter: (p) => p.data.hover },
+    xAxis: {
+      type: "time",
+      min: range[0].getTime(),
+      max: range[1].getTime(),
+      axisLabel: { color: t.muted, hideOverlap: true },
+      axisLine: { lineStyle: { color: t.grid } },
+      splitLine: { show: true, lineStyle: { color: t.grid } },
+    },
+    yAxis: { type: "category", inverse: true, data: laneList.map((l) => l.name), axisLabel: { color: t.text }, axisTick: { show: false } },
+    series: laneList.map((lane, i) => ({
+      type: "custom",
+      name: lane.name,
+      renderItem,
+      encode: { x: [1, 2], y: 0 },
+      data: lane.events.map((e) => ({ value: [i, e.start.getTime(), e.end.getTime()], itemStyle: { color: e.color }, hover: e.hover })),
+    })),
   }));
-  return Plotly.react(el, traces, layout({
-    height: height || 70 + laneList.length * 46,
-    margin: { l: 8, r: 16, t: 8, b: 32 },
-    barmode: "overlay",
-    showlegend: false,
-    xaxis: { type: "date", range: range.map(plotDate), color: t.muted, gridcolor: t.grid },
-    yaxis: { autorange: "reversed", automargin: true, color: t.text, categoryorder: "array", categoryarray: laneList.map((l) => l.name) },
-  }), toolbar ? ZOOMABLE : CONFIG);
+  if (toolbar) {
+    // As in most charting tools: dragging draws the box to zoom into, a double click shows the whole range.
+    chart.dispatchAction({ type: "takeGlobalCursor", key: "dataZoomSelect", dataZoomSelectActive: true });
+    chart.getZr().off("dblclick");
+    chart.getZr().on("dblclick", () => chart.dispatchAction({ type: "dataZoom", start: 0, end: 100 }));
+  }
+  return drawn;
 }
 
 /** A placeholder sentence instead of an empty chart. */
 export function empty(el, text) {
-  if (window.Plotly && el.classList.contains("js-plotly-plot")) Plotly.purge(el);
+  const chart = window.echarts && echarts.getInstanceByDom(el);
+  if (chart) {
+    resized.unobserve(el);
+    chart.dispose();
+    live.delete(chart);
+  }
+  el.style.height = "";
   el.replaceChildren();
   const p = document.createElement("p");
   p.className = "empty";

@@ -53,17 +53,20 @@ function browserEvents(webBuckets) {
 }
 
 /**
- * Everything the Activity view shows, for one bar of its chart (an hour, a day or a month). The view sends
- * one timeperiod per bar and adds the bars up: every figure is a sum over disjoint periods, the server
- * caches each past period on its own (a month reuses the days a week view computed), and there is no
- * second, whole-period query. Long lists are cut per bar at `limit`, far below what the view shows.
+ * Everything the Activity view shows, computed over the whole period in one timeperiod, so every total
+ * and top list equals the whole-period query (a sum of per-bar top lists would miss a title that is never
+ * in a single day's top). Its bars come from the same events, cut at the bars' edges on the server
+ * (`merge_events_by_periods`, given the bars as timeperiod strings): they add up to the period's total exactly,
+ * at the cost of one pass. `limit` cuts the lists the view shows only the head of; with `withEvents` the
+ * period's active events come along in time order (the day view's strip).
  */
-export function activityQuery(host, rules, webBuckets, limit = 300) {
+export function summaryQuery(host, rules, webBuckets, bars, { limit = 50, withEvents = false } = {}) {
   const lines = [
     ...canonicalEvents(host, rules),
     `titles = limit_events(sort_by_duration(merge_events_by_keys(events, ["app", "title", "$category"])), ${limit});`,
     `apps = merge_events_by_keys(events, ["app", "$category"]);`,
     `cats = merge_events_by_keys(events, ["$category"]);`,
+    `bars = merge_events_by_periods(events, ${str(bars)}, ["$category"]);`,
     `duration = sum_durations(events);`,
   ];
   let browser = `"domains": [], "urls": []`;
@@ -75,11 +78,7 @@ export function activityQuery(host, rules, webBuckets, limit = 300) {
     );
     browser = `"domains": domains, "urls": urls`;
   }
-  lines.push(`RETURN = {"apps": apps, "titles": titles, "cats": cats, "duration": duration, ${browser}};`);
+  const events = withEvents ? `, "events": sort_by_timestamp(events)` : "";
+  lines.push(`RETURN = {"apps": apps, "titles": titles, "cats": cats, "bars": bars, "duration": duration, ${browser}${events}};`);
   return lines;
-}
-
-/** The day's active window events in time order (drawn as a strip coloured by category). */
-export function stripQuery(host, rules) {
-  return [...canonicalEvents(host, rules), `RETURN = sort_by_timestamp(events);`];
 }

@@ -1,10 +1,10 @@
 // Activity: the user's day (or week, month, year) at a glance for one host.
 
 import { api, query } from "../api.js";
-import { hbar, lanes, plotlyReady, stackedBars, sunburst } from "../charts.js";
+import { chartsReady, escapeHtml, hbar, lanes, stackedBars, sunburst } from "../charts.js";
 import { CategoryIndex, pathKey, rulesForQuery, UNCATEGORIZED } from "../categories.js";
 import { duration, h, shorten } from "../format.js";
-import { activityQuery, stripQuery } from "../queries.js";
+import { summaryQuery } from "../queries.js";
 import { setting } from "../settings.js";
 import { logicalDate, period, periodTitle, PERIODS, shift, subperiods, timeperiod, ymd } from "../time.js";
 
@@ -81,7 +81,7 @@ function stripBlocks(events, index, span) {
   const hm = (d) => d.toLocaleTimeString(undefined, { hour: "2-digit", minute: "2-digit" });
   return blocks.map((b) => {
     const apps = [...b.apps.entries()].sort((x, y) => y[1] - x[1]).slice(0, 3).map(([a]) => a).join(", ");
-    return { start: b.start, end: b.end, color: index.color(b.cat), label: "", hover: `${hm(b.start)}–${hm(b.end)} · <b>${pathKey(b.cat)}</b><br>${shorten(apps, 60)}` };
+    return { start: b.start, end: b.end, color: index.color(b.cat), label: "", hover: `${hm(b.start)}–${hm(b.end)} · <b>${escapeHtml(pathKey(b.cat))}</b><br>${escapeHtml(shorten(apps, 60))}` };
   });
 }
 
@@ -138,67 +138,46 @@ export async function render(root, [hostParam, kindParam, dateParam], alive) {
     webBuckets.length ? card("Top browser domains", "chart-domains") : null,
     webBuckets.length ? card("Top browser URLs", "chart-urls") : null);
   root.replaceChildren(header, stats, grid);
-  // One request for the bars (the whole period is their sum), then the day's strip, while plotly.js compiles.
-  const barsP = query(activityQuery(host, rules, webBuckets), bars.map(([s, e]) => timeperiod(s, e)));
-  const stripP = kind === "day" ? barsP.then(() => query(stripQuery(host, rules), [timeperiod(start, end)])) : null;
-  const [results] = await Promise.all([barsP, plotlyReady()]);
+  // One request over the whole period (its bars cut from the same events on the server), sent while the
+  // charting library compiles.
+  const barPeriods = bars.map(([s, e]) => timeperiod(s, e));
+  const summaryP = query(summaryQuery(host, rules, webBuckets, barPeriods, { limit: TOP, withEvents: kind === "day" }), [timeperiod(start, end)]);
+  const [[whole]] = await Promise.all([summaryP, chartsReady()]);
   if (!alive()) return;
-  const total = combine(results);
+  const perBar = bars.map(() => []);
+  for (const e of whole.bars) perBar[e.data.$period].push(e);
   const hover = bars.map(([s]) => (kind === "day" ? s.toLocaleString() : s.toLocaleDateString()));
   const barsEl = document.getElementById("chart-bars");
   const drawn = [
-    stackedBars(barsEl, bars.map(([s]) => barLabel(kind, s)), topLevelSeries(results.map((r) => r.cats), index), hover).then(() => {
-      // Drill down: a day's bar opens that day, a month's bar that month.
-      if (kind !== "day") barsEl.on("plotly_click", (e) => (location.hash = link(host, kind === "year" ? "month" : "day", ymd(bars[e.points[0].pointIndex][0]))));
+    // Drill down: a day's bar opens that day, a month's bar that month.
+    stackedBars(barsEl, bars.map(([s]) => barLabel(kind, s)), topLevelSeries(perBar, index), hover, {
+      onClick: kind === "day" ? null : (i) => (location.hash = link(host, kind === "year" ? "month" : "day", ymd(bars[i][0]))),
     }),
-    ...drawSummary(total, index),
-    ...(webBuckets.length ? drawBrowser(total) : []),
+    ...drawSummary(whole, index),
+    ...(webBuckets.length ? drawBrowser(whole) : []),
   ];
-  if (stripP) {
-    const [strip] = await stripP;
-    if (!alive()) return;
-    drawn.push(lanes(document.getElementById("chart-strip"), [{ name: "Active", events: stripBlocks(strip, index, end - start) }], [start, end], { height: 110, toolbar: false }));
+  if (kind === "day") {
+    drawn.push(lanes(document.getElementById("chart-strip"), [{ name: "Active", events: stripBlocks(whole.events, index, end - start) }], [start, end], { height: 110, toolbar: false }));
   }
   await Promise.all(drawn);
 }
 
-/** Sums the bars' lists (merged on their key fields) into the period's lists, longest first. */
-function combine(results) {
-  const merged = (field, keys) => {
-    const rows = new Map();
-    for (const r of results) {
-      for (const e of r[field]) {
-        const key = JSON.stringify(keys.map((k) => e.data[k]));
-        const row = rows.get(key);
-        if (row) row.duration += e.duration;
-        else rows.set(key, { data: e.data, duration: e.duration });
-      }
-    }
-    return [...rows.values()].sort((a, b) => b.duration - a.duration);
-  };
-  return {
-    duration: results.reduce((sum, r) => sum + r.duration, 0),
-    app_events: merged("apps", ["app", "$category"]),
-    title_events: merged("titles", ["app", "title", "$category"]),
-    cat_events: merged("cats", ["$category"]),
-    domains: merged("domains", ["$domain"]),
-    urls: merged("urls", ["url", "title"]),
-  };
-}
-
 function drawSummary(w, index) {
-  const productive = w.cat_events.filter((e) => index.score(e.data.$category) > 0).reduce((s, e) => s + e.duration, 0);
-  const apps = appRows(w.app_events, index);
-  document.getElementById("stat-active").textContent = duration(w.duration);
+  const cats = [...w.cats].sort((a, b) => b.duration - a.duration);
+  const productive = cats.filter((e) => index.score(e.data.$category) > 0).reduce((s, e) => s + e.duration, 0);
+  const apps = appRows(w.apps, index);
+  const active = document.getElementById("stat-active");
+  active.textContent = duration(w.duration);
+  active.dataset.seconds = w.duration; // exact, for tests and scripts
   document.getElementById("stat-productive").textContent = w.duration ? `${Math.round((100 * productive) / w.duration)}%` : "–";
   document.getElementById("stat-app").textContent = apps[0]?.label ?? "–";
-  document.getElementById("stat-category").textContent = w.cat_events[0] ? pathKey(w.cat_events[0].data.$category) : "–";
+  document.getElementById("stat-category").textContent = cats[0] ? pathKey(cats[0].data.$category) : "–";
   const catRow = (e) => ({ label: pathKey(e.data.$category), seconds: e.duration, color: index.color(e.data.$category) });
   return [
     hbar(document.getElementById("chart-apps"), apps),
-    hbar(document.getElementById("chart-titles"), w.title_events.slice(0, TOP).map((e) => ({ label: e.data.title, title: `${e.data.app}: ${e.data.title}`, seconds: e.duration, color: index.color(e.data.$category) }))),
-    sunburst(document.getElementById("chart-sunburst"), w.cat_events, index),
-    hbar(document.getElementById("chart-categories"), w.cat_events.slice(0, TOP).map(catRow)),
+    hbar(document.getElementById("chart-titles"), w.titles.slice(0, TOP).map((e) => ({ label: e.data.title, title: `${e.data.app}: ${e.data.title}`, seconds: e.duration, color: index.color(e.data.$category) }))),
+    sunburst(document.getElementById("chart-sunburst"), cats, index),
+    hbar(document.getElementById("chart-categories"), cats.slice(0, TOP).map(catRow)),
   ];
 }
 

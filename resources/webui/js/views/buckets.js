@@ -27,10 +27,10 @@ async function exportAll(bar) {
 
 function importForm(onDone) {
   const bar = progressBar("import-progress");
-  const input = h("input", { type: "file", id: "import-file", accept: ".json,application/json", "aria-label": "Export file to import" });
+  const input = h("input", { type: "file", id: "import-file", accept: ".json,application/json,.db,.sqlite,.csv,text/csv", "aria-label": "Export file or ActivityWatch database to import" });
   const button = h("button", { type: "button", id: "import-button", onclick: async () => {
     const file = input.files[0];
-    if (!file) return toast("Choose an export file first", "error");
+    if (!file) return toast("Choose a file first", "error");
     button.disabled = true;
     try {
       const report = await upload(file, (f) => showProgress(bar, f, f < 1 ? `Uploading… ${Math.round(f * 100)}%` : "Storing…"));
@@ -70,7 +70,7 @@ async function list(root, alive, notice) {
           h("thead", {}, h("tr", {}, ["Bucket", "Type", "Client", "Host", "Events", "First event", "Last event"].map((t) => h("th", {}, t)))),
           h("tbody", {}, rows))
         : h("p", { class: "empty" }, "No buckets yet.")),
-    h("section", { class: "card" }, h("h3", {}, "Import"), h("p", { class: "muted" }, "An ActivityWatch export file (JSON). Events already stored are skipped, so importing twice is harmless."), importForm((done) => list(root, alive, done))),
+    h("section", { class: "card" }, h("h3", {}, "Import"), h("p", { class: "muted" }, "An ActivityWatch export file (JSON), or an ActivityWatch database: aw-server-rust's sqlite.db or aw-server's peewee-sqlite.v2.db (with their settings), or a CSV export of RescueTime, Toggl or any table with start and end or duration columns. Events already stored are skipped, so importing twice is harmless."), importForm((done) => list(root, alive, done))),
   );
   if (notice) showProgress(document.getElementById("import-progress"), 1, notice);
 }

@@ -2,7 +2,7 @@
 // productivity), as a table and a stacked bar chart, exportable as CSV.
 
 import { api } from "../api.js";
-import { plotlyReady, stackedBars } from "../charts.js";
+import { chartsReady, stackedBars } from "../charts.js";
 import { duration, h } from "../format.js";
 import { ymd } from "../time.js";
 
@@ -13,14 +13,14 @@ const SPLITS = [
   ["undefined", "Undefined", "#9aa1ad"],
 ];
 
-/** Every row of the report (it is paged; a year for a few computers fits in one or two pages). */
+/** Every row of the report, in the Live Data API's model (paged; a year for a few computers fits in one or two pages). */
 async function fetchRows(from, to, tz) {
   const rows = [];
   for (let page = 1; ; page++) {
     const params = new URLSearchParams({ from, to, tz, page: String(page), pageSize: String(PAGE_SIZE) });
     const answer = await api(`reports/workinghours/computers?${params}`);
-    rows.push(...answer.rows);
-    if (rows.length >= answer.total || !answer.rows.length) return rows;
+    rows.push(...answer.activity);
+    if (rows.length >= answer.total || !answer.activity.length) return rows;
   }
 }
 
@@ -29,7 +29,10 @@ const hours = (seconds) => (seconds / 3600).toFixed(2);
 
 const COLUMNS = [
   ["date", (r) => r.date],
+  ["computerId", (r) => r.computers[0]],
   ["computer", (r) => r.computer],
+  ["userId", (r) => r.userid],
+  ["user", (r) => r.user],
   ["firstActivity", (r) => r.firstActivity ?? ""],
   ["lastActivity", (r) => r.lastActivity ?? ""],
   ["activeProductiveHours", (r) => hours(r.activeTime.productive)],
@@ -69,7 +72,7 @@ export async function render(root, [fromParam, toParam], alive) {
     h("div", { class: "controls" }, fromInput, h("span", { class: "muted" }, "to"), toInput,
       h("button", { type: "button", id: "report-show", onclick: () => (location.hash = `#/reports/${fromInput.value}/${toInput.value}`) }, "Show")));
   root.replaceChildren(header, h("p", { class: "muted" }, "Loading…"));
-  const [rows] = await Promise.all([fetchRows(from, to, tz), plotlyReady()]);
+  const [rows] = await Promise.all([fetchRows(from, to, tz), chartsReady()]);
   if (!alive()) return;
   rows.sort((a, b) => a.date.localeCompare(b.date) || a.computer.localeCompare(b.computer));
   header.querySelector(".controls").append(h("button", { type: "button", id: "report-csv", disabled: !rows.length, onclick: () => saveCsv(rows, from, to) }, "Export CSV"));

@@ -1,7 +1,7 @@
 // Timeline: every bucket of a host as a swim lane over a chosen range; drag to zoom, hover for details.
 
 import { api } from "../api.js";
-import { lanes, plotlyReady } from "../charts.js";
+import { chartsReady, lanes } from "../charts.js";
 import { dateTime, duration, h, shorten } from "../format.js";
 
 const PRESETS = ["1h", "4h", "12h", "24h", "48h", "7d"];
@@ -73,7 +73,7 @@ export async function render(root, [hostParam, rangeParam], alive) {
     h("section", { class: "card" }, h("div", { class: "card-row" }, status, h("span", { class: "muted" }, "Drag to zoom, double-click to reset")), h("div", { class: "chart", id: "chart-timeline" })),
   );
   const q = `start=${encodeURIComponent(start.toISOString())}&end=${encodeURIComponent(end.toISOString())}&limit=${MAX_EVENTS}`;
-  const [events] = await Promise.all([Promise.all(shown.map((b) => api(`buckets/${encodeURIComponent(b.id)}/events?${q}`))), plotlyReady()]);
+  const [events] = await Promise.all([Promise.all(shown.map((b) => api(`buckets/${encodeURIComponent(b.id)}/events?${q}`))), chartsReady()]);
   if (!alive()) return;
   const laneList = shown
     .map((b, i) => ({
