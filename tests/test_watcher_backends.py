@@ -16,6 +16,7 @@ import pytest
 
 from activitywatch.watchers.backends import Session, choose_idle_probe, choose_window_probe
 from activitywatch.watchers.probes import ProbeUnavailable
+from tests.dbus_support import Bus, start_bus
 from tests.xserver import wait_for
 
 
@@ -37,6 +38,16 @@ def weston(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, str]]
     finally:
         proc.terminate()
         proc.wait(timeout=10)
+
+
+@pytest.fixture(scope="module")
+def session_bus(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Bus]:
+    """A private session bus with nothing on it (no GNOME Shell, no KWin)."""
+    bus = start_bus(tmp_path_factory.mktemp("bus"), "session")
+    try:
+        yield bus
+    finally:
+        bus.stop()
 
 
 def window_sentence(environ: dict[str, str]) -> str:
@@ -67,13 +78,19 @@ def idle_sentence(environ: dict[str, str]) -> str:
     ],
 )
 def test_each_unsupported_wayland_desktop_gets_its_sentence(
-    weston: dict[str, str], desktop: str, window_words: tuple[str, ...], idle_words: tuple[str, ...]
+    weston: dict[str, str],
+    session_bus: Bus,
+    monkeypatch: pytest.MonkeyPatch,
+    desktop: str,
+    window_words: tuple[str, ...],
+    idle_words: tuple[str, ...],
 ) -> None:
+    monkeypatch.setenv("DBUS_SESSION_BUS_ADDRESS", session_bus.address)  # a session bus with no desktop on it
     environ = weston | {"XDG_CURRENT_DESKTOP": desktop}
     sentence = window_sentence(environ)
     for words in window_words:
         assert words in sentence
-    assert sentence.count(";") == 1 and "\n" not in sentence  # one sentence: what is wrong; what would help
+    assert "\n" not in sentence and not sentence.endswith(".")  # one sentence: what is wrong; what would help
     idle = idle_sentence(environ)
     for words in idle_words:
         assert words in idle
@@ -89,9 +106,9 @@ def test_sway_without_the_protocol_says_its_ipc_did_not_answer_either(weston: di
 
 def test_a_compositor_that_cannot_be_reached_is_named(tmp_path: Path) -> None:
     environ = {"XDG_SESSION_TYPE": "wayland", "WAYLAND_DISPLAY": "wayland-gone", "XDG_RUNTIME_DIR": str(tmp_path)}
-    sentence = window_sentence(environ | {"XDG_CURRENT_DESKTOP": "KDE"})
+    sentence = window_sentence(environ | {"XDG_CURRENT_DESKTOP": "Hyprland"})
     assert sentence.startswith(
-        f"On KDE Plasma (Wayland session) ActivityWatch cannot connect to the Wayland compositor at {tmp_path}"
+        f"On Hyprland (Wayland session) ActivityWatch cannot connect to the Wayland compositor at {tmp_path}"
     )
     assert sentence.endswith("start it from inside the desktop session")
     assert "cannot connect to the Wayland compositor" in idle_sentence(environ)

@@ -5,7 +5,8 @@ the desktop (XDG_CURRENT_DESKTOP); each candidate backend is then opened, which 
 connects and looks for what it needs) before it is used. The first that opens wins; the others'
 reasons are logged. When none works, ProbeUnavailable carries one sentence that names the desktop
 and says what would make tracking work (the tray shows it). Per-desktop code lives in one module per
-desktop (`probes` for X11, Windows and macOS, `wlroots`, `logind`, `media`); this module only chooses.
+desktop (`probes` for X11, Windows and macOS, `wlroots`, `gnome`, `kde`, `logind`, `media`); this module
+only chooses.
 """
 
 from __future__ import annotations
@@ -115,11 +116,14 @@ def choose_window_probe(environ: Mapping[str, str] = os.environ) -> Choice[Windo
     session = Session.from_environ(environ)
     if not session.wayland:
         return _only(session, "pywinctl (X11)", open_window_probe, "window")
-    from activitywatch.watchers import wlroots  # noqa: PLC0415 - pywayland only on Wayland
+    from activitywatch.watchers import gnome, kde, wlroots  # noqa: PLC0415 - pywayland only on Wayland
 
-    candidates: list[Candidate[WindowProbe]] = [
-        ("wlr-foreign-toplevel-management", lambda: wlroots.WlrWindowProbe(environ)),
-    ]
+    candidates: list[Candidate[WindowProbe]] = []
+    if session.gnome:
+        candidates.append(("GNOME Shell extension", gnome.open_gnome_window_probe))
+    if session.kde:
+        candidates.append(("KWin script", kde.KWinWindowProbe))
+    candidates.append(("wlr-foreign-toplevel-management", lambda: wlroots.WlrWindowProbe(environ)))
     if environ.get("SWAYSOCK"):
         candidates.append(("sway IPC", lambda: wlroots.SwayIpcWindowProbe(environ)))
     chosen = _first(candidates, "Window watcher")
@@ -136,21 +140,37 @@ def choose_idle_probe(
         return Choice(open_idle_probe(), sys.platform)
     session = Session.from_environ(environ)
     if session.wayland:
-        from activitywatch.watchers import wlroots  # noqa: PLC0415 - pywayland only on Wayland
+        from activitywatch.watchers import gnome, kde, wlroots  # noqa: PLC0415 - pywayland only on Wayland
 
         def wayland_idle() -> IdleProbe:
             if resolution is None:
                 return wlroots.WaylandIdleProbe(environ)
             return wlroots.WaylandIdleProbe(environ, resolution)
 
-        chosen = _first([("Wayland idle notifications", wayland_idle)], "AFK watcher")
+        candidates: list[Candidate[IdleProbe]] = []
+        if session.gnome:
+            candidates.append(("Mutter IdleMonitor", gnome.GnomeIdleProbe))
+        candidates.append(("Wayland idle notifications", wayland_idle))
+        chosen = _first(candidates, "AFK watcher")
         if not isinstance(chosen, Choice):
             raise ProbeUnavailable(_no_idle_sentence(session, chosen, environ))
         name = getattr(chosen.probe, "protocol", "")
-        chosen.backend = f"Wayland idle notifications ({name})" if name else chosen.backend
+        chosen.backend = f"{chosen.backend} ({name})" if name else chosen.backend
+        if session.kde:
+            chosen = with_kde_lock(chosen, kde.KdeIdleProbe)
     else:
         chosen = _only(session, "X11 screen saver", open_idle_probe, "idle")
     return with_logind_lock(chosen, environ) if use_logind else chosen
+
+
+def with_kde_lock(chosen: Choice[IdleProbe], kde_probe: Callable[[IdleProbe], IdleProbe]) -> Choice[IdleProbe]:
+    """Add KDE's screen locker (org.freedesktop.ScreenSaver) to the idle probe; as it is without a session bus."""
+    try:
+        probe = kde_probe(chosen.probe)
+    except ProbeUnavailable as exc:
+        chosen.declined.append(f"KDE screen locker: {exc}")
+        return chosen
+    return Choice(probe, f"{chosen.backend} + KDE screen locker", chosen.declined)
 
 
 def with_logind_lock(chosen: Choice[IdleProbe], environ: Mapping[str, str]) -> Choice[IdleProbe]:
@@ -190,19 +210,17 @@ def _connect_problem(reasons: list[str]) -> str | None:
 def _no_window_sentence(session: Session, reasons: list[str], environ: Mapping[str, str]) -> str:
     """Why no window backend works in this Wayland session, and what would make it work."""
     desktop = session.desktop_name
+    if session.gnome or session.kde:
+        helper = "GNOME Shell extension" if session.gnome else "KWin script"
+        reason = next((r.split(": ", 1)[1] for r in reasons if r.startswith(helper)), "it did not answer")
+        sentence = f"On {desktop} (Wayland session) only a {helper} can tell the active window, and {reason}"
+        if "install-extension" in reason or "log out and in" in reason or "Extensions app" in reason:
+            return sentence  # the reason says what to do
+        session_name = '"GNOME on Xorg"' if session.gnome else '"Plasma (X11)"'
+        return f"{sentence}; to track windows, log in with {session_name}"
     problem = _connect_problem(reasons)
     if problem:
         return f"On {desktop} (Wayland session) ActivityWatch {problem}; start it from inside the desktop session"
-    if session.gnome:
-        return (
-            "On GNOME (Wayland session) only a GNOME Shell extension can read the active window, and this "
-            'version of ActivityWatch does not include one yet; to track windows, log in with "GNOME on Xorg"'
-        )
-    if session.kde:
-        return (
-            "On KDE Plasma (Wayland session) only a KWin script can read the active window, and this version "
-            'of ActivityWatch does not include one yet; to track windows, log in with "Plasma (X11)"'
-        )
     sway_note = " and sway's IPC did not answer" if environ.get("SWAYSOCK") else ""
     return (
         f"On {desktop} (Wayland session) the compositor does not share the active window "
@@ -214,14 +232,15 @@ def _no_window_sentence(session: Session, reasons: list[str], environ: Mapping[s
 def _no_idle_sentence(session: Session, reasons: list[str], environ: Mapping[str, str]) -> str:
     """Why no idle backend works in this Wayland session, and what would make it work."""
     desktop = session.desktop_name
+    if session.gnome:
+        reason = next((r.split(": ", 1)[1] for r in reasons if r.startswith("Mutter")), "it did not answer")
+        return (
+            f"On GNOME (Wayland session) idle time comes only from Mutter's IdleMonitor, and {reason}; "
+            'to track time away, log in with "GNOME on Xorg"'
+        )
     problem = _connect_problem(reasons)
     if problem:
         return f"On {desktop} (Wayland session) ActivityWatch {problem}; start it from inside the desktop session"
-    if session.gnome:
-        return (
-            "On GNOME (Wayland session) idle time comes only from Mutter's IdleMonitor, which this version of "
-            'ActivityWatch does not read yet; to track time away, log in with "GNOME on Xorg"'
-        )
     return (
         f"On {desktop} (Wayland session) the compositor does not share idle time (neither ext-idle-notify-v1 "
         f"nor org_kde_kwin_idle); tracking time away needs a compositor version that offers one (as sway, "
