@@ -247,8 +247,11 @@ def test_one_file_records_windows_on_sway(one_file: Path, serve: Callable[..., B
             return any(e["data"] == {"app": "smoke-term", "title": "Smoke on Wayland"} for e in events)
 
         wait_for(window_recorded, "the window watcher to record the Wayland window", timeout=60)
-        info = httpx.get(server.url + "/api/0/info", timeout=10).json()
-        assert info["watchers"]["window"]["backend"] == "wlr-foreign-toplevel-management"
+
+        def backend() -> object:
+            return httpx.get(server.url + "/api/0/info", timeout=10).json()["watchers"]["window"]["backend"]
+
+        wait_for(lambda: backend() == "wlr-foreign-toplevel-management", "the backend in /api/0/info", timeout=30)
         assert server.stop() == 0, server.log.read_text(errors="replace")
     finally:
         sway.stop()
