@@ -74,6 +74,9 @@ SQL_EVENTS_RANGE = (
     " WHERE bucket_key = :key AND starttime <= :end AND starttime >= :lo AND endtime >= :start"
     " ORDER BY starttime DESC, id DESC LIMIT :limit"
 )
+SQL_EVENTS_FROM = (
+    "SELECT id, starttime, endtime, data FROM events WHERE bucket_key = ? AND starttime >= ? ORDER BY starttime, id"
+)
 SQL_EVENTS_COUNT = (
     "SELECT count(*) FROM events"
     " WHERE bucket_key = :key AND starttime <= :end AND starttime >= :lo AND endtime >= :start"
@@ -454,6 +457,15 @@ class Store:
                     data = parsed[text] = load_json(text)
                 append(new(Event, (ts, duration, data, event_id)))
         return events
+
+    def event_rows_from(self, bucket_id: str, start: int, widen: bool) -> tuple[int, int, list[Any]]:
+        """(from, the bucket's longest duration, rows `(id, starttime, endtime, data text)` of every event
+        starting at `from` or later, in time order), one snapshot; `widen` moves `from` back from `start`
+        by the longest duration, so the rows hold every event that overlaps `start` or comes later."""
+        with self._reading() as conn:
+            ref = self._lookup(conn, bucket_id)
+            lo = max(MIN_NS, start - ref.max_duration) if widen else start
+            return lo, ref.max_duration, fetch(conn, SQL_EVENTS_FROM, (ref.key, lo))
 
     def count_events(self, bucket_id: str, start: int | None = None, end: int | None = None) -> int:
         """Number of events overlapping [start, end] (all events when both are None)."""
