@@ -38,6 +38,7 @@ lint: $(VENV)/.test-installed
 test: $(VENV)/.test-installed
 	bash tests/install-debian-packages.sh
 	$(MAKE) --no-print-directory lint
+	$(BIN)/python -m bench --setup-peer >/dev/null  # aw-server 0.12 (PyPI) for the import and port tests
 	$(BIN)/python -m pytest $(PYTEST_ARGS)
 
 bench: $(VENV)/.test-installed

@@ -28,6 +28,9 @@ from activitywatch.server.options import ServerOptions
 from activitywatch.server.runner import ApiServer, check_tls
 from activitywatch.store import ForgetReport, ImportReport, Store
 from activitywatch.store.database import decrypt_file, encrypt_file, is_encrypted
+from activitywatch.sync import setup as sync_setup
+from activitywatch.sync.engine import RoundReport
+from activitywatch.sync.runner import SyncThread
 
 if TYPE_CHECKING:
     from activitywatch.watchers.host import WatcherSet
@@ -262,6 +265,7 @@ class App:
             server = build_server(settings, store, self.watcher_info if settings.watchers else None)
             server.start()
             watchers = self.watchers = self._start_watchers(store) if settings.watchers else None
+            syncing = start_sync(settings, store)
             try:
                 self._announce(server)
                 for sig in (signal.SIGINT, signal.SIGTERM):
@@ -276,6 +280,8 @@ class App:
             finally:
                 if watchers is not None:
                     watchers.stop()
+                if syncing is not None:
+                    syncing.stop()  # after the watchers: their last events go out too
                 server.stop()
         finally:
             store.close()
@@ -297,6 +303,53 @@ class App:
         log.info("ActivityWatch %s%s", VERSION, " (testing)" if settings.testing else "")
         log.info("Database: %s", settings.database_path)
         log.info("Data folder: %s; dashboard: %s/; API browser: %s/api/", settings.data_dir, server.url, server.url)
+
+
+def start_sync(settings: Settings, store: Store) -> SyncThread | None:
+    """Sync every `[sync] interval` seconds when it is set up and enabled (a problem is logged, and the
+    app runs on without syncing)."""
+    if not settings.sync.enabled or not sync_setup.configured(settings):
+        return None
+    try:
+        syncer = sync_setup.make_syncer(settings, store, device_id(settings.data_dir), socket.gethostname())
+    except AwError as exc:
+        log.error("Not syncing: %s", exc.message)
+        return None
+    if syncer is None:
+        return None
+    log.info("Syncing through %s every %g s", syncer.folder, settings.sync.interval)
+    thread = SyncThread(syncer, settings.sync.interval)
+    thread.start()
+    return thread
+
+
+def sync_round(settings: Settings, *, status_only: bool = False) -> RoundReport:
+    """One push and pull now (`sync now`), or only every device's state (`sync status`)."""
+    store = open_store(settings)
+    try:
+        syncer = sync_setup.make_syncer(settings, store, device_id(settings.data_dir), socket.gethostname())
+        if syncer is None:
+            raise InvalidInput("Sync is not set up on this device; run `sync init --folder F` or `sync join`.")
+        return syncer.status() if status_only else syncer.round()
+    finally:
+        store.close()
+
+
+def sync_status(settings: Settings) -> RoundReport:
+    """Every device's sync state, changing nothing."""
+    return sync_round(settings, status_only=True)
+
+
+def sync_init(settings: Settings, folder: Path) -> str:
+    """Set up sync on the first device; return its key."""
+    prepare_data_dir(settings.data_dir)
+    return sync_setup.init(settings, folder, device_id(settings.data_dir))
+
+
+def sync_join(settings: Settings, folder: Path, key: str) -> int:
+    """Set up sync on a further device; return how many devices' files the key opened."""
+    prepare_data_dir(settings.data_dir)
+    return sync_setup.join(settings, folder, key, device_id(settings.data_dir))
 
 
 def export_buckets(settings: Settings, bucket_ids: Sequence[str] | None, output: Path | None) -> Path | None:
@@ -351,12 +404,6 @@ def import_sources(
         return [store.import_stream(src.buckets(), src.settings, progress) for src in sources]
     finally:
         store.close()
-
-
-def import_file(settings: Settings, source: Path | None) -> ImportReport:
-    """Import a file (an export, or an ActivityWatch database; stdin when None) into the database."""
-    with open_import(source) as opened:
-        return import_sources(settings, [opened])[0]
 
 
 def forget_range(settings: Settings, start: int, end: int, bucket_ids: Sequence[str] | None) -> ForgetReport:

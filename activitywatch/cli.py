@@ -11,6 +11,7 @@ from collections.abc import Sequence
 from pathlib import Path
 
 from activitywatch import __version__
+from activitywatch import cli_sync as sync_commands
 from activitywatch.app import (
     App,
     decrypt_database,
@@ -95,6 +96,7 @@ def build_parser() -> argparse.ArgumentParser:
     token_commands.add_parser("list", help="the tokens (names and scopes, never the tokens)")
     revoke = token_commands.add_parser("revoke", help="delete a token")
     revoke.add_argument("name")
+    sync_commands.add_parser(commands)
     commands.add_parser("decrypt", help="turn an encrypted database back into a plain one (stop the app first)")
     commands.add_parser(
         "encrypt", help="encrypt the database in place, its key kept in the OS keyring (stop the app first)"
@@ -241,6 +243,8 @@ def main(argv: Sequence[str] | None = None) -> int:
             return 0
         if args.command == "token":
             return _token(args, settings)
+        if args.command == "sync":
+            return sync_commands.run(args, settings)
         if args.command == "desktop":
             print(install_extension().sentence())
             return 0

@@ -11,10 +11,11 @@ from typing import TextIO
 from activitywatch.app import import_sources, open_import
 from activitywatch.config import Settings
 from activitywatch.core.timestamps import format_timestamp
-from activitywatch.importers import Found, Source, find_activitywatch, open_source
+from activitywatch.importers import Found, Source, SourceError, already_imported, find_activitywatch, open_source
 from activitywatch.store import ImportReport
 
 BAR_WIDTH = 30
+EXIT_NOTHING = 1  # --activitywatch found databases, and none of them can be read
 REDRAW_SECONDS = 0.2
 
 
@@ -97,18 +98,29 @@ def run_import(settings: Settings, path: str | None, activitywatch: bool, yes: b
     if not found:
         print("No ActivityWatch database was found in this computer's usual places.", file=err)
         return 0
-    sources = []
+    opened: list[tuple[Found, Source]] = []
     try:
         for item in found:
-            source = open_source(item.path, item.settings_file)
-            sources.append(source)
+            try:
+                opened.append((item, open_source(item.path, item.settings_file)))
+            except SourceError as exc:  # one damaged database does not hide the others
+                print(f"{item.label}: {item.path}\n    cannot be imported: {exc.message}", file=sys.stdout)
+        held = already_imported([(item, source.summaries) for item, source in opened])
+        sources = []
+        for n, (item, source) in enumerate(opened):
             print(describe(item, source), file=sys.stdout)
+            if n in held:
+                print("    already in aw-server-rust's database (it imported this one itself): left out")
+            else:
+                sources.append(source)
+        if not sources:
+            return EXIT_NOTHING if not opened else 0
         if not yes:
             print("Run `activitywatch import --activitywatch --yes` to import them all.", file=err)
             return 0
         for source in sources:
             import_one(settings, source, err)
     finally:
-        for source in sources:
+        for _, source in opened:
             source.close()
     return 0

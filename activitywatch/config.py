@@ -73,6 +73,16 @@ class StorageConfig:
 
 
 @dataclass(frozen=True)
+class SyncConfig:
+    """`[sync]`: the shared folder (else the one `sync init`/`join` chose), whether the app syncs, and
+    how often (seconds)."""
+
+    folder: Path | None = None
+    enabled: bool = True
+    interval: float = 60.0
+
+
+@dataclass(frozen=True)
 class Settings:
     """Everything the app is told to do."""
 
@@ -84,6 +94,7 @@ class Settings:
     window: WindowConfig = field(default_factory=WindowConfig)
     storage: StorageConfig = field(default_factory=StorageConfig)
     auth: AuthConfig = field(default_factory=AuthConfig)
+    sync: SyncConfig = field(default_factory=SyncConfig)
     testing: bool = False
     gui: bool = True
     watchers: bool = True
@@ -158,6 +169,14 @@ def _regexes(where: str, value: Any) -> tuple[str, ...]:
     return items
 
 
+def _folder(where: str, value: Any) -> Path:
+    text = _string(where, value)
+    path = Path(text).expanduser()
+    if not path.is_absolute():
+        raise ConfigError(f"{where} must be an absolute path, not '{text}'")
+    return path
+
+
 def _readable_file(where: str, value: Any) -> Path:
     path = Path(_string(where, value)).expanduser()
     if not path.is_file():
@@ -190,6 +209,7 @@ _SECTIONS: dict[str, tuple[str, dict[str, Checker]]] = {
     ),
     "storage": ("storage", {"encrypt": _bool}),
     "auth": ("auth", {"require_token": _bool}),
+    "sync": ("sync", {"folder": _folder, "enabled": _bool, "interval": _positive}),
     "watchers.afk": (
         "afk",
         {
@@ -219,11 +239,12 @@ def _section(doc: Mapping[str, Any], dotted: str) -> Mapping[str, Any] | None:
 
 
 def _check_unknown(doc: Mapping[str, Any], path: Path) -> None:
-    known_top = {"server", "storage", "auth", "watchers"}
+    known_top = {"server", "storage", "auth", "watchers", "sync"}
     for key in doc:
         if key not in known_top:
             raise ConfigError(
-                f"Config file {path}: unknown section or key '{key}' (known: [server], [storage], [auth], [watchers.*])"
+                f"Config file {path}: unknown section or key '{key}'"
+                " (known: [server], [storage], [auth], [sync], [watchers.*])"
             )
     watchers = doc.get("watchers", {})
     if not isinstance(watchers, dict):

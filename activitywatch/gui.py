@@ -4,7 +4,6 @@ tray or window; stopped in reverse order with bounded waits. `--no-gui` never im
 from __future__ import annotations
 
 import logging
-import os
 import re
 import signal
 import socket
@@ -21,7 +20,7 @@ from types import TracebackType
 from PySide6.QtCore import QSocketNotifier, QUrl
 from PySide6.QtGui import QDesktopServices
 
-from activitywatch.app import VERSION, open_store, start_logging, write_export
+from activitywatch.app import VERSION, open_store, start_logging, start_sync, write_export
 from activitywatch.assets import resource
 from activitywatch.beside import AlreadyRunning, start_server_beside
 from activitywatch.config import Settings, default_config_file, default_data_dir
@@ -29,6 +28,7 @@ from activitywatch.core.errors import AwError, NotFound
 from activitywatch.gui_import import TrackerImports
 from activitywatch.server.runner import ApiServer
 from activitywatch.store import Store
+from activitywatch.sync.runner import SyncThread
 from activitywatch.ui.autostart import autostart_for, launch_command
 from activitywatch.ui.backend import AppInfo, Progress, WatcherStatus
 from activitywatch.ui.desktop import Desktop
@@ -163,16 +163,6 @@ def install_exception_hooks() -> None:
     threading.excepthook = thread_hook
 
 
-def allow_webengine_as_root() -> None:
-    """QtWebEngine's sandbox refuses to run as root; without it the dashboard window still works."""
-    if (
-        hasattr(os, "geteuid")
-        and os.geteuid() == 0
-        and "--no-sandbox" not in os.environ.get("QTWEBENGINE_CHROMIUM_FLAGS", "")
-    ):
-        os.environ["QTWEBENGINE_DISABLE_SANDBOX"] = "1"
-
-
 def app_info(settings: Settings, server: ApiServer) -> AppInfo:
     """What the About box and the folder entries show."""
     config_file = settings.config_file or default_config_file()
@@ -252,6 +242,7 @@ class GuiApp:
         self.watchers: WatcherSet | None = None
         self.tracker: DesktopTracker | None = None
         self.desktop: Desktop | None = None
+        self.sync: SyncThread | None = None
 
     def watcher_info(self) -> dict[str, dict[str, str]]:
         """Each built-in watcher's state, desktop backend and reason (for /api/0/info)."""
@@ -313,6 +304,7 @@ class GuiApp:
             self.desktop.importer.offer_first_start()
         if self.watchers is not None:
             self.watchers.start(name for name, on in enabled.items() if on)
+        self.sync = start_sync(settings, self.store)
         log.info("ActivityWatch %s%s", VERSION, " (testing)" if settings.testing else "")
         log.info("Data folder: %s; dashboard: %s/", settings.data_dir, self.server.url)
         return None
@@ -325,6 +317,9 @@ class GuiApp:
         if self.watchers is not None:
             self.watchers.stop(timeout)
             self.watchers = None
+        if self.sync is not None:
+            self.sync.stop(2 * timeout)  # after the watchers: their last events go out too
+            self.sync = None
         if self.server is not None:
             self.server.stop(timeout)
             self.server = None
@@ -347,8 +342,7 @@ def show_start_error(message: str, dialogs: Dialogs | None = None) -> None:
 
 def run_gui(settings: Settings) -> int:
     """The desktop app until Quit, SIGTERM or SIGINT; the exit status."""
-    allow_webengine_as_root()
-    from PySide6 import QtWebEngineWidgets  # noqa: F401, PLC0415 - must be loaded before the QApplication
+    # no QtWebEngine here: the dashboard window is a process of its own (ui.window_child)
     from PySide6.QtCore import QEvent  # noqa: PLC0415
     from PySide6.QtGui import QIcon  # noqa: PLC0415
     from PySide6.QtWidgets import QApplication  # noqa: PLC0415
@@ -368,8 +362,7 @@ def run_gui(settings: Settings) -> int:
         assert desktop is not None
 
         def quit_app() -> None:
-            # exit(), not quit(): Qt 6's quit() first asks every window to close, and the dashboard
-            # window refuses (closing it only hides it), which would cancel the quit
+            # exit(), not quit(): Qt 6's quit() first asks every window to close (dialogs may refuse)
             qt.exit(0)
 
         desktop.quit_requested.connect(quit_app)

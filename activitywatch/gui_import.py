@@ -7,7 +7,15 @@ from collections.abc import Sequence
 from functools import partial
 from pathlib import Path
 
-from activitywatch.importers import Source, SourceError, find_activitywatch, open_source
+from activitywatch.importers import (
+    BucketSummary,
+    Found,
+    Source,
+    SourceError,
+    already_imported,
+    find_activitywatch,
+    open_source,
+)
 from activitywatch.store import ImportReport, Store
 from activitywatch.ui.backend import FoundData, Progress
 
@@ -40,14 +48,23 @@ class TrackerImports:
 
     def find_activitywatch(self) -> list[FoundData]:
         """The ActivityWatch databases in this computer's usual places, with their events and span."""
-        found = []
+        opened: list[tuple[Found, list[BucketSummary]]] = []
         for item in find_activitywatch():
             try:
                 with open_source(item.path, item.settings_file) as source:
-                    start, end = source.span
-                    found.append(FoundData(item.label, item.path, source.event_count, start, end))
+                    opened.append((item, source.summaries))
             except SourceError as exc:
                 log.warning("Not offering %s: %s", item.path, exc.message)
+        held = already_imported(opened)
+        found = []
+        for n, (item, summaries) in enumerate(opened):
+            if n in held:
+                log.info("Not offering %s: aw-server-rust's database already holds it", item.path)
+                continue
+            starts = [s.start for s in summaries if s.start is not None]
+            ends = [s.end for s in summaries if s.end is not None]
+            events = sum(s.events for s in summaries)
+            found.append(FoundData(item.label, item.path, events, min(starts, default=None), max(ends, default=None)))
         return found
 
     def import_files(self, paths: Sequence[Path], progress: Progress) -> str:

@@ -56,3 +56,47 @@ def new_key(db_path: Path) -> str:
     if stored_key(db_path) != key:
         raise KeyringError("The keyring did not keep the database key; encryption was not turned on.")
     return key
+
+
+SYNC_SERVICE = "ActivityWatch (single-process) sync key"
+
+
+def _sync_account(data_dir: Path) -> str:
+    return str(data_dir.resolve())
+
+
+def stored_sync_key(data_dir: Path) -> str | None:
+    """The sync key of this data folder, or None when the keyring has none."""
+    keyring = _keyring()
+    try:
+        value = keyring.get_password(SYNC_SERVICE, _sync_account(data_dir))
+    except keyring.errors.KeyringError as exc:
+        raise KeyringError(
+            f"The keyring cannot be read ({exc}); unlock it or install one (e.g. GNOME Keyring)."
+        ) from None
+    return str(value) if value is not None else None
+
+
+def keep_sync_key(data_dir: Path, key: str) -> None:
+    """Keep the sync key of this data folder in the keyring."""
+    keyring = _keyring()
+    try:
+        keyring.set_password(SYNC_SERVICE, _sync_account(data_dir), key)
+    except keyring.errors.KeyringError as exc:
+        raise KeyringError(
+            f"The sync key cannot be kept in the keyring ({exc}); sync needs a working keyring "
+            "(GNOME Keyring, KWallet, macOS Keychain or Windows Credential Locker)."
+        ) from None
+    if stored_sync_key(data_dir) != key:
+        raise KeyringError("The keyring did not keep the sync key; sync was not set up.")
+
+
+def drop_sync_key(data_dir: Path) -> None:
+    """Remove the sync key of this data folder from the keyring (if it is there)."""
+    keyring = _keyring()
+    try:
+        keyring.delete_password(SYNC_SERVICE, _sync_account(data_dir))
+    except keyring.errors.PasswordDeleteError:
+        pass
+    except keyring.errors.KeyringError as exc:
+        raise KeyringError(f"The sync key cannot be removed from the keyring ({exc}).") from None

@@ -1,9 +1,10 @@
 """The desktop app's dashboard window (QtWebEngine) from the tray's "Open Dashboard" to its first paint.
 
-Run by bench/dashboard.py in a fresh process per measurement (`python -m bench.dashboard_window URL`):
-it builds the app's own DashboardWindow the way the tray's click does and opens it, then reads, from
-inside the page, when the browser engine first painted content and when the view was drawn. Prints
-one JSON line of milliseconds since the click.
+Run by bench/dashboard.py in a fresh process per measurement (`python -m bench.dashboard_window URL`),
+as the app starts its window process on the tray's click: it builds the app's own DashboardWindow and
+opens it, then reads, from inside the page, when the browser engine first painted content and when the
+view was drawn. Prints one JSON line of wall-clock times (milliseconds since the epoch): Python and Qt
+imported, the window shown, first paint, view drawn; the caller subtracts the moment it started this.
 """
 
 from __future__ import annotations
@@ -39,11 +40,11 @@ PROBE = """(() => {
 
 
 def measure(url: str) -> dict[str, float | None]:
-    """Open the window at `url` as the tray does; milliseconds from the click to paint and to drawn."""
+    """Open the window at `url` as the window process does; when it was imported, shown, painted, drawn."""
     QCoreApplication.setAttribute(Qt.ApplicationAttribute.AA_ShareOpenGLContexts)
     _app = QApplication.instance() or QApplication(sys.argv[:1])  # kept alive while the window runs
     with tempfile.TemporaryDirectory(prefix="aw-bench-window-") as tmp:
-        clicked = time.time() * 1000
+        imported = time.time() * 1000
         window = DashboardWindow(url, UiState(Path(tmp)), QMenu(), QIcon())
         window.open()
         shown = time.time() * 1000
@@ -69,9 +70,10 @@ def measure(url: str) -> dict[str, float | None]:
         raise SystemExit(f"The dashboard window did not draw its view: {result}")
     paint = result["paint"]
     return {
-        "window": shown - clicked,
-        "first_paint": None if paint is None else float(paint) - clicked,
-        "drawn": float(result["ready"] or 0) - clicked,
+        "imported": imported,
+        "window": shown,
+        "first_paint": None if paint is None else float(paint),
+        "drawn": float(result["ready"] or 0),
     }
 
 

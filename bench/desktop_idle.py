@@ -1,10 +1,11 @@
 """What the desktop app costs while the user is idle: `python -m bench.desktop_idle [--seconds N]`.
 
 Starts the full app (tray, watchers, server) on a private X server with a system tray (Xvfb + icewm),
-lets it settle, and reads the CPU time and resident memory of the app and its child processes (the
-web engine's helpers) over the same stretch of wall time: once with the dashboard window never opened,
-once with it open (a second launch opens it), once opened and closed again. Target with the window
-not shown: under 1 % of one core, 150 MB.
+lets it settle, and reads the CPU time, resident memory (summed over processes) and process count of the
+app and its children (the dashboard window's process and the web engine's helpers) over the same stretch
+of wall time: once with the dashboard window never opened, once with it open (a second launch opens it),
+once opened and closed again. Targets: under 1 % of one core; 130 MB never opened, 450 MB open, 150 MB
+closed again.
 """
 
 from __future__ import annotations
@@ -14,53 +15,63 @@ import subprocess
 import sys
 import tempfile
 import time
+from collections.abc import Callable
 from pathlib import Path
 
 from bench.idle import cpu_seconds, free_port, rss_mb
+from tests.processes import process_tree as tree
 from tests.xserver import XServer, start_x_server, wait_for
 
 
-def tree(pid: int) -> list[int]:
-    """The process and its descendants."""
-    children: dict[int, list[int]] = {}
-    for stat in Path("/proc").glob("[0-9]*/stat"):
-        try:
-            fields = stat.read_text().rsplit(")", 1)[1].split()
-        except OSError:
-            continue
-        children.setdefault(int(fields[1]), []).append(int(stat.parent.name))
-    found, todo = [], [pid]
-    while todo:
-        current = todo.pop()
-        found.append(current)
-        todo.extend(children.get(current, []))
-    return found
+def wait_until(condition: Callable[[], bool], seconds: float) -> bool:
+    """Whether `condition` holds within `seconds` (polled)."""
+    end = time.monotonic() + seconds
+    while not condition():
+        if time.monotonic() > end:
+            return False
+        time.sleep(0.1)
+    return True
 
 
-def usage(pid: int) -> tuple[float, float]:
-    """(CPU seconds, MB resident) of the process tree."""
-    cpu = mem = 0.0
+def pss_mb(pid: int) -> float:
+    """The process's proportional set size in MB (shared pages divided among their users)."""
+    for line in Path(f"/proc/{pid}/smaps_rollup").read_text().splitlines():
+        if line.startswith("Pss:"):
+            return int(line.split()[1]) / 1024
+    return 0.0
+
+
+def usage(pid: int) -> tuple[float, float, float]:
+    """(CPU seconds, MB resident, MB proportional) of the process tree."""
+    cpu = mem = pss = 0.0
     for p in tree(pid):
         try:
             cpu += cpu_seconds(p)
             mem += rss_mb(p)
+            pss += pss_mb(p)
         except OSError:
             continue
-    return cpu, mem
+    return cpu, mem, pss
 
 
-def close_dashboard(x: XServer) -> None:
-    """Close the dashboard window as its close button does (WM_DELETE_WINDOW)."""
-    from Xlib import X, display, protocol
-
-    found = subprocess.run(
+def dashboard_windows(x: XServer) -> list[str]:
+    """The ids of the visible dashboard windows."""
+    return subprocess.run(
         ["xdotool", "search", "--onlyvisible", "--name", "^ActivityWatch$"],
         env=x.env,
         capture_output=True,
         text=True,
         check=False,
     ).stdout.split()
+
+
+def close_dashboard(x: XServer) -> None:
+    """Close the dashboard window as its close button does (WM_DELETE_WINDOW)."""
+    from Xlib import X, display, protocol
+
+    found = dashboard_windows(x)
     conn = display.Display(x.display)
+    conn.set_error_handler(lambda *_: None)  # a window may be gone already
     try:
         for window in found:
             target = conn.create_resource_object("window", int(window))
@@ -74,26 +85,36 @@ def close_dashboard(x: XServer) -> None:
         conn.close()
 
 
-def measure(x: XServer, seconds: float, settle: float, window: str) -> tuple[float, float]:
-    """(% of one core, MB resident) of the app tree over `seconds` of idle time; `window` is "never",
-    "open" or "closed" (opened, loaded, then closed)."""
+def measure(
+    x: XServer, seconds: float, settle: float, window: str, source: Path | None = None
+) -> tuple[float, float, float, int]:
+    """(% of one core, MB resident, MB proportional, processes) of the app tree over `seconds` of idle
+    time; `window` is "never", "open" or "closed" (opened, loaded, then closed); `source`: run the app
+    of another checkout (its folder) instead of this one."""
     env = {**x.env, "QT_QPA_PLATFORM": "xcb", "QTWEBENGINE_CHROMIUM_FLAGS": "--no-sandbox"}
+    if source is not None:
+        env["PYTHONPATH"] = str(source)
     with tempfile.TemporaryDirectory() as data:
         command = [sys.executable, "-m", "activitywatch", "--port", str(free_port()), "--data-dir", data]
         log = Path(data) / "logs" / "activitywatch.log"
-        proc = subprocess.Popen(command, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        proc = subprocess.Popen(command, env=env, cwd=source, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
         try:
             wait_for(lambda: log.exists() and "The tray icon is shown" in log.read_text(), "the tray", 60)
             if window != "never":
-                subprocess.run(command, env=env, capture_output=True, timeout=60, check=True)
+                subprocess.run(command, env=env, cwd=source, capture_output=True, timeout=60, check=True)
                 wait_for(lambda: "The dashboard loaded" in log.read_text(), "the dashboard", 60)
             if window == "closed":
-                close_dashboard(x)
+
+                def closed() -> bool:
+                    close_dashboard(x)  # again if the window was busy when asked
+                    return wait_until(lambda: not dashboard_windows(x), 2)
+
+                wait_for(closed, "the dashboard window's processes to end", 60)
             time.sleep(settle)
-            (cpu0, _), wall0 = usage(proc.pid), time.monotonic()
+            (cpu0, _, _), wall0 = usage(proc.pid), time.monotonic()
             time.sleep(seconds)
-            (cpu1, mem), wall1 = usage(proc.pid), time.monotonic()
-            return 100 * (cpu1 - cpu0) / (wall1 - wall0), mem
+            (cpu1, mem, pss), wall1 = usage(proc.pid), time.monotonic()
+            return 100 * (cpu1 - cpu0) / (wall1 - wall0), mem, pss, len(tree(proc.pid))
         finally:
             proc.terminate()
             proc.wait(timeout=30)
@@ -103,18 +124,22 @@ def main() -> int:
     parser = argparse.ArgumentParser(prog="python -m bench.desktop_idle", description=__doc__.splitlines()[0])
     parser.add_argument("--seconds", type=float, default=60.0, help="idle time measured per run (default 60)")
     parser.add_argument("--settle", type=float, default=10.0, help="seconds after start before measuring")
+    parser.add_argument("--source", type=Path, metavar="DIR", help="measure the app of another checkout (a peer)")
     args = parser.parse_args()
     x = start_x_server("icewm")
     try:
-        never = measure(x, args.seconds, args.settle, window="never")
-        opened = measure(x, args.seconds, args.settle, window="open")
-        closed = measure(x, args.seconds, args.settle, window="closed")
+        never = measure(x, args.seconds, args.settle, window="never", source=args.source)
+        opened = measure(x, args.seconds, args.settle, window="open", source=args.source)
+        closed = measure(x, args.seconds, args.settle, window="closed", source=args.source)
     finally:
         x.stop()
     print(f"the desktop app idle for {args.seconds:g} s (tray, both watchers, server; Xvfb + icewm)")
     print(f"{'':36}{'never opened':>14}{'window open':>13}{'closed again':>14}")
     print(f"{'CPU, % of one core':36}{never[0]:14.3f}{opened[0]:13.3f}{closed[0]:14.3f}")
     print(f"{'resident memory, MB (with children)':36}{never[1]:14.1f}{opened[1]:13.1f}{closed[1]:14.1f}")
+    print(f"{'proportional memory (PSS), MB':36}{never[2]:14.1f}{opened[2]:13.1f}{closed[2]:14.1f}")
+    print(f"{'processes (the app and its children)':36}{never[3]:14d}{opened[3]:13d}{closed[3]:14d}")
+    print(f"{'targets, resident MB':36}{130:14d}{450:13d}{150:14d}")
     return 0
 
 

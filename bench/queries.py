@@ -130,6 +130,12 @@ def activity_query(buckets: QueryBuckets) -> list[str]:
     ]
 
 
+def first_time(query: list[str], counter: str) -> list[str]:
+    """The query with a leading no-op statement naming `counter`: a text no server has seen before, so no
+    result cache can answer it (both query dialects accept `name = nop();`)."""
+    return [f"first_time_{counter} = nop();", *query]
+
+
 def period(first_day: int, days: int) -> str:
     """A timeperiod string covering whole days."""
     start = START + timedelta(days=first_day)

@@ -243,6 +243,16 @@ def memory_kib(pid: int) -> dict[str, int]:
     return figures
 
 
+def cpu_seconds(pid: int) -> float | None:
+    """User + system CPU time a process has used so far (None when it cannot be read)."""
+    try:
+        with open(f"/proc/{pid}/stat") as stat:
+            fields = stat.read().rsplit(")", 1)[1].split()
+    except OSError:
+        return None
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
 def version_of(server: Server) -> str:
     """The version the server reports in /api/0/info."""
     return str(server.info.get("version", "?"))

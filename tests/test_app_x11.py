@@ -1,8 +1,8 @@
 """The real desktop app end to end on a real X server (Xvfb + openbox, which has no system tray): the
-dashboard window appears, closing it keeps the app running, a second launch exits 0 and brings the
-first one's window back, SIGTERM stops
-it cleanly with its data kept, and a port in use is a dialog plus one line on stderr. A screenshot of
-the window is saved to test-artifacts/ for people to look at."""
+dashboard window appears in a process of its own, closing it ends that process and the web engine's
+while the app runs on, a second launch exits 0 and brings the first one's window back, SIGTERM stops
+it cleanly with its data kept and no process left behind, and a port in use is a dialog plus one line
+on stderr. A screenshot of the window is saved to test-artifacts/ for people to look at."""
 
 from __future__ import annotations
 
@@ -20,6 +20,7 @@ from PySide6.QtGui import QImage
 
 from activitywatch.store import Store
 from tests.conftest import cli_env
+from tests.processes import alive, process_tree
 from tests.xserver import XServer, start_x_server, wait_for
 
 ARTIFACTS = Path(__file__).resolve().parent.parent / "test-artifacts"
@@ -118,6 +119,16 @@ def close_window(x: XServer, window: str) -> None:
         conn.close()
 
 
+def window_processes(app: AppProcess) -> list[int]:
+    """The app's descendants: the dashboard window's process and the web engine's helpers."""
+    return [pid for pid in process_tree(app.proc.pid) if pid != app.proc.pid]
+
+
+def loads_web_engine(pid: int) -> bool:
+    """Whether the process has QtWebEngine's library mapped."""
+    return "libQt6WebEngineCore" in Path(f"/proc/{pid}/maps").read_text()
+
+
 def colours(image: QImage, step: int = 7) -> int:
     """How many different colours a sample of the image has (a painted page has many)."""
     return len({image.pixel(x, y) for x in range(0, image.width(), step) for y in range(0, image.height(), step)})
@@ -135,6 +146,10 @@ def test_the_app_on_a_desktop_without_tray(xserver: XServer, tmp_path: Path, app
     wait_for(lambda: not windows(xserver, "no system tray"), "the notice to be closed", WAIT)
     wait_for(lambda: "The dashboard loaded" in first.log, "the dashboard to load", WAIT)
 
+    children = window_processes(first)  # the window's own process and the web engine's
+    assert len(children) >= 2
+    assert not loads_web_engine(first.proc.pid)  # only the window's process loads it
+
     shot = ARTIFACTS / "desktop-window-openbox.png"
     wait_for(lambda: colours(screenshot(xserver, shot)) > 60, "the page to be painted", WAIT)
     print(f"\nScreenshot of the dashboard window: {shot}")
@@ -148,6 +163,8 @@ def test_the_app_on_a_desktop_without_tray(xserver: XServer, tmp_path: Path, app
         return False
 
     wait_for(closed, "the window to be closed", WAIT)
+    wait_for(lambda: not alive(children), "the window's processes to end", WAIT)
+    assert process_tree(first.proc.pid) == [first.proc.pid]  # nothing of the web engine stays
     assert first.proc.poll() is None
 
     second = AppProcess(xserver, tmp_path, "--port", "0")
@@ -213,7 +230,10 @@ def test_the_app_in_a_desktop_tray(tmp_path: Path, apps: list[AppProcess]) -> No
         assert second.wait(WAIT) == 0, second.printed
         wait_for(lambda: bool(windows(x, TITLE)), "the dashboard window from the tray app", WAIT)
         wait_for(lambda: "The dashboard loaded" in app.log, "the dashboard to load", WAIT)
-        app.proc.send_signal(signal.SIGTERM)  # with the window open (it refuses to close: it only hides)
+        children = window_processes(app)
+        assert len(children) >= 2
+        app.proc.send_signal(signal.SIGTERM)  # with the window open
         assert app.wait(WAIT) == 0, app.printed
+        wait_for(lambda: not alive(children), "the window's processes to end with the app", WAIT)
     finally:
         x.stop()

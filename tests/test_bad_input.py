@@ -726,6 +726,10 @@ def report_cases() -> Iterator[Case]:
         ("startDate year 1", "?startDate=0001-01-01&endDate=0001-01-02", "between"),
     ]:
         yield Case(f"activity log | {what}", "GET", path + query, 400, match)
+    for kind in ("computers", "users"):  # the ids: no parameters, so only the wrong method and a bad Host
+        path = f"/api/0/reports/{kind}"
+        yield Case(f"report ids {kind} | POST", "POST", path, 405, "not allowed", b"{}")
+        yield Case(f"report ids {kind} | Host evil.com", "GET", path, 400, "Host header", headers=(("Host", "e"),))
 
 
 def route_cases() -> Iterator[Case]:

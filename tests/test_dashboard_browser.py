@@ -362,7 +362,7 @@ def test_a_bad_rule_is_refused_with_a_message(server: LiveServer, browser: Brows
 # ---------------------------------------------------------------------------------------------- Buckets
 
 
-def test_export_delete_and_import_round_trip(server: LiveServer, browser: Browser) -> None:
+def test_export_delete_and_import_round_trip(server: LiveServer, browser: Browser, tmp_path: Path) -> None:
     downloads = SCREENSHOTS.parent / "downloads"
     target = downloads / "aw-buckets-export.json"
     target.unlink(missing_ok=True)
@@ -397,6 +397,22 @@ def test_export_delete_and_import_round_trip(server: LiveServer, browser: Browse
     }
     assert strip(after) == strip(before)
     browser.screenshot("buckets-after-import")
+
+    # an aw-server-rust database goes through the same form
+    from bench.awdb import add_bucket, add_events, create_rust_db
+
+    database = tmp_path / "sqlite.db"
+    conn = create_rust_db(database, 5)
+    with conn:
+        row = add_bucket(
+            conn, "aw-watcher-window_rusthost", type_="currentwindow", hostname="rusthost", created_ns=0, data={}
+        )
+        add_events(conn, row, [(10**18, 10**18 + 5 * 10**9, {"app": "vim", "title": "notes"})])
+    conn.close()
+    browser.find("#import-file").send_keys(str(database))
+    browser.find("#import-button").click()
+    browser.wait_for(lambda: "aw-watcher-window_rusthost" in browser.text("#bucket-table"))
+    assert browser.text("#import-progress") == "Imported sqlite.db: 1 events imported, 0 already there"
 
 
 def test_events_are_paged(server: LiveServer, browser: Browser) -> None:
@@ -453,6 +469,43 @@ def test_timeline_draws_a_lane_per_bucket(server: LiveServer, browser: Browser) 
     assert [(s["name"], len(s["data"])) for s in timeline["series"]] == [(seed.AFK, 4), (seed.WEB, 2), (seed.WINDOW, 7)]
     hover = "\n".join(e["hover"] for e in timeline["series"][2]["data"])
     assert "title: Draft chapter 3 - Quillwriter" in hover
+
+
+def test_timeline_zooms_by_dragging_and_shows_an_event_on_hover(server: LiveServer, browser: Browser) -> None:
+    browser.open(f"/timeline/{seed.HOST}/{seed.DAY}T08:00~2026-11-23T03:00")
+    chart = browser.find("#chart-timeline")
+
+    def at(when: str, lane: int) -> tuple[int, int]:
+        """Offset from the chart's centre of `when` on the given lane (what selenium's mouse moves take)."""
+        x, y = browser.driver.execute_script(
+            """const el = arguments[0], c = echarts.getInstanceByDom(el);
+               const x = c.convertToPixel({ xAxisIndex: 0 }, new Date(arguments[1]).getTime());
+               const y = c.convertToPixel({ yAxisIndex: 0 }, arguments[2]);
+               return [x - el.clientWidth / 2, y - el.clientHeight / 2];""",
+            chart,
+            when,
+            lane,
+        )
+        return round(x), round(y)
+
+    def window() -> tuple[float, float]:
+        zoom = browser.driver.execute_script(
+            "return echarts.getInstanceByDom(arguments[0]).getOption().dataZoom[0]", chart
+        )
+        return float(zoom["start"]), float(zoom["end"])
+
+    assert window() == (0, 100)
+    ActionChains(browser.driver).move_to_element_with_offset(chart, *at(f"{seed.DAY}T10:00", 2)).perform()
+    browser.wait_for(lambda: "Draft chapter 3 - Quillwriter" in browser.text("#chart-timeline"))  # the tooltip
+    start, end = at(f"{seed.DAY}T09:00", 1), at(f"{seed.DAY}T14:00", 1)
+    drag = ActionChains(browser.driver).move_to_element_with_offset(chart, *start).click_and_hold()
+    drag.move_by_offset(end[0] - start[0], 0).release().perform()
+    zoomed = browser.wait_for(lambda: window() != (0, 100) and window())
+    assert 0 < zoomed[0] < zoomed[1] < 100
+    ActionChains(browser.driver).move_to_element_with_offset(
+        chart, *at(f"{seed.DAY}T12:00", 1)
+    ).double_click().perform()
+    browser.wait_for(lambda: window() == (0, 100))
 
 
 # ---------------------------------------------------------------------------------------------- Reports

@@ -14,6 +14,7 @@ from datetime import UTC, datetime, timedelta, timezone
 from pathlib import Path
 from typing import Any
 
+import apsw
 import pytest
 from aw_client import ActivityWatchClient
 from aw_core.models import Event
@@ -24,6 +25,8 @@ from bench.awdb import add_bucket, add_events, create_rust_db, set_settings
 from tests.conftest import run_cli
 from tests.test_aw_client import release
 
+# The first test also sets up bench/.peer-venv when `make test` has not (a pip install from PyPI).
+pytestmark = pytest.mark.timeout(600)
 T0 = datetime(2021, 3, 14, 9, 0, 0, 123000, tzinfo=UTC)
 SETTINGS = {"startOfDay": "05:00", "classes": [{"name": ["Work"], "rule": {"type": "regex", "regex": "code"}}]}
 
@@ -66,7 +69,7 @@ def aw_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[AwServerData
             events = [
                 Event(
                     timestamp=T0 + timedelta(seconds=7 * i, microseconds=(i % 3) * 1000),
-                    duration=timedelta(seconds=i % 5, milliseconds=250 * (i % 4)),
+                    duration=timedelta(seconds=i % 5, milliseconds=100 * (i % 4)),  # 0.1 s is no binary fraction
                     data={"app": ["code", "firefox", "Terminal"][i % 3], "title": f"Fenêtre {i} — ünïcode ✓"},
                 )
                 for i in range(400)
@@ -137,6 +140,7 @@ def test_import_activitywatch_finds_both_servers_and_imports_them_all(aw_server:
         add_events(conn, row, [(ns(T0), ns(T0) + 10**9, {"app": "code"}), (ns(T0) + 10**10, ns(T0) + 2 * 10**10, {})])
         set_settings(conn, {"theme": "dark"})
     conn.close()
+    (rust_dir / "sqlite-testing.db").write_bytes(b"SQLite format 3\x00" + b"\x00" * 200)  # damaged
     data_dir = tmp_path / "ours"
 
     listing = run_cli(["--data-dir", str(data_dir), "import", "--activitywatch"], home)
@@ -144,6 +148,7 @@ def test_import_activitywatch_finds_both_servers_and_imports_them_all(aw_server:
     python_total = sum(len(evs) for evs in aw_server.events.values())
     assert "aw-server-rust: " in listing.stdout and "2 events in 1 buckets, 2021-03-14 to 2021-03-14" in listing.stdout
     assert "aw-server (testing): " in listing.stdout
+    assert "aw-server-rust (testing): " in listing.stdout and "cannot be imported: " in listing.stdout
     assert f"{python_total} events in 2 buckets, 2021-03-14 to 2023-01-01, with settings" in listing.stdout
     assert "--yes" in listing.stderr
     assert not (data_dir / "activitywatch.db").exists()  # listing imports nothing
@@ -153,3 +158,52 @@ def test_import_activitywatch_finds_both_servers_and_imports_them_all(aw_server:
     with Store(data_dir / "activitywatch.db") as store:
         assert store.row_counts()["events"] == python_total + 2
         assert store.get_setting("theme") == "dark" and store.get_setting("startOfDay") == "05:00"
+
+
+def legacy_import(python_db: Path, rust_db: Path) -> int:
+    """What aw-server-rust does with the python database when it first starts (aw-datastore's
+    legacy_import.rs): same bucket ids, `T` for the first space of the timestamp, durations truncated to
+    whole nanoseconds, data as it was. Returns the events copied."""
+    folder = rust_db.parent / "python-copy"
+    folder.mkdir()
+    for suffix in ("", "-wal"):
+        shutil.copyfile(f"{python_db}{suffix}", folder / f"p.db{suffix}")
+    source = apsw.Connection(str(folder / "p.db"))
+    conn = create_rust_db(rust_db, 5)
+    copied = 0
+    with conn:
+        for key, bucket_id, type_, hostname in source.execute("SELECT key, id, type, hostname FROM bucketmodel"):
+            row = add_bucket(conn, bucket_id, type_=type_, hostname=hostname, created_ns=0, data={})
+            events = []
+            for stamp, seconds, data in source.execute(
+                "SELECT timestamp, duration, datastr FROM eventmodel WHERE bucket_id = ?", (key,)
+            ):
+                start = ns(datetime.fromisoformat(stamp.replace(" ", "T", 1)))
+                events.append((start, start + int(seconds * 1e9), data))
+            add_events(conn, row, events)
+            copied += len(events)
+    conn.close()
+    source.close()
+    return copied
+
+
+def test_a_python_database_aw_server_rust_already_imported_is_left_out(aw_server: AwServerData, tmp_path: Path) -> None:
+    home = tmp_path / "home"
+    shutil.copytree(aw_server.home / "data", home / "data")
+    python_db = home / "data" / "activitywatch" / "aw-server" / "peewee-sqlite-testing.v2.db"
+    rust_dir = home / "data" / "activitywatch" / "aw-server-rust"
+    rust_dir.mkdir(parents=True)
+    copied = legacy_import(python_db, rust_dir / "sqlite.db")
+    data_dir = tmp_path / "ours"
+    done = run_cli(["--data-dir", str(data_dir), "import", "--activitywatch", "--yes"], home)
+    assert done.returncode == 0, done.stderr
+    assert "already in aw-server-rust's database (it imported this one itself): left out" in done.stdout
+    with Store(data_dir / "activitywatch.db") as store:
+        assert store.row_counts()["events"] == copied == sum(len(evs) for evs in aw_server.events.values())
+
+    # why: imported one by one, the two copies disagree by a nanosecond on many durations
+    both = tmp_path / "both"
+    for path in (python_db, rust_dir / "sqlite.db"):
+        assert run_cli(["--data-dir", str(both), "import", str(path)], home).returncode == 0
+    with Store(both / "activitywatch.db") as store:
+        assert store.row_counts()["events"] > copied

@@ -362,3 +362,21 @@ def test_a_closed_wal_database_gets_no_side_files(tmp_path: Path, store: Store) 
     report = import_path(store, folder / "sqlite.db")
     assert report.events_imported == 6
     assert sorted(p.name for p in folder.iterdir()) == ["sqlite.db"] and fingerprint(folder / "sqlite.db") == before
+
+
+def test_a_database_held_exclusively_is_one_sentence(tmp_path: Path, seeded: Store) -> None:
+    """A writer holding an exclusive lock before writing anything (no journal yet): nothing can be read."""
+    source = tmp_path / "sqlite.db"
+    make_db(source, 4)
+    conn = apsw.Connection(str(source))
+    conn.execute("BEGIN EXCLUSIVE")
+    before = snapshot(seeded)
+    try:
+        assert sorted(p.name for p in tmp_path.iterdir() if p.name.startswith("sqlite.db")) == ["sqlite.db"]
+        with pytest.raises(SourceError) as info:
+            import_path(seeded, source)
+    finally:
+        conn.execute("ROLLBACK")
+        conn.close()
+    assert_one_sentence(info.value, str(source), "is locked by the program writing it; quit that program")
+    assert snapshot(seeded) == before

@@ -4,12 +4,14 @@ Import in the tray, the port held by ActivityWatch, a --no-gui instance on the s
 from __future__ import annotations
 
 import shutil
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import httpx
 import pytest
+from PySide6.QtCore import QTimer
+from PySide6.QtWidgets import QAbstractButton, QApplication, QMessageBox
 from pytestqt.qtbot import QtBot
 
 from activitywatch import cli
@@ -24,6 +26,8 @@ from tests.ui_support import Harness, harness, submenu, tray_menu
 __all__ = ["harness"]
 
 WAIT = 30_000
+# The first test also sets up bench/.peer-venv when `make test` has not (a pip install from PyPI).
+pytestmark = pytest.mark.timeout(600)
 T0 = datetime(2021, 3, 14, 9, 0, tzinfo=UTC)
 
 
@@ -86,6 +90,7 @@ def test_first_start_offers_activitywatch_data(qtbot: QtBot, harness: Harness, p
         shutil.copyfile(f"{source}{suffix}", data / "aw-server" / f"peewee-sqlite.v2.db{suffix}")
     rust_database(data / "aw-server-rust", datetime.now(UTC))
     app = harness.start()
+    qtbot.waitUntil(lambda: bool(harness.dialogs.asked), timeout=WAIT)  # looked for in the background
     [(title, text)] = harness.dialogs.asked
     assert text == "Found ActivityWatch data from March 2021 to today (302 events). Import it?"
     title, summary = wait_imported(qtbot, app)
@@ -176,3 +181,38 @@ def test_a_bad_config_file_in_gui_mode_is_a_dialog_naming_the_key(
     assert f"Error: {shown[0]}" in capsys.readouterr().err
     assert cli.main(["--no-gui", "--data-dir", str(tmp_path / "d"), "--config", str(config)]) == 1
     assert len(shown) == 1  # --no-gui: stderr only
+
+
+def answer_box(click: Callable[[QMessageBox], QAbstractButton | None]) -> QTimer:
+    """Click a button of the message box once it is shown (the box runs its own event loop)."""
+    timer = QTimer()
+    timer.setInterval(20)
+
+    def look() -> None:
+        box = QApplication.activeModalWidget()
+        if isinstance(box, QMessageBox):
+            timer.stop()
+            button = click(box)
+            assert button is not None
+            button.click()
+
+    timer.timeout.connect(look)
+    timer.start()
+    return timer
+
+
+def by_text(text: str) -> Callable[[QMessageBox], QAbstractButton | None]:
+    return lambda box: next((b for b in box.buttons() if b.text() == text), None)
+
+
+def test_the_real_dialogs_ask_and_choose(qtbot: QtBot) -> None:
+    dialogs = Dialogs()
+    keep = answer_box(by_text("Import"))
+    assert dialogs.ask("Bring your ActivityWatch history", "Found ActivityWatch data…", "Import") is True
+    keep = answer_box(by_text("Not now"))
+    assert dialogs.ask("Bring your ActivityWatch history", "Found ActivityWatch data…", "Import") is False
+    keep = answer_box(by_text(CHOICES[OTHER_PORT]))
+    assert dialogs.choose("ActivityWatch is already running", "Port 5600…", CHOICES) == OTHER_PORT
+    keep = answer_box(lambda box: box.button(QMessageBox.StandardButton.Cancel))
+    assert dialogs.choose("ActivityWatch is already running", "Port 5600…", CHOICES) is None
+    del keep

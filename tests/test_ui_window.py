@@ -1,6 +1,7 @@
-"""The dashboard window (pytest-qt, offscreen, real QtWebEngine): shown when there is no tray, loading the
-real local server, other sites sent to the system browser, a clear page when the server is down, its
-geometry remembered, closing it keeps tracking, quitting from its menu."""
+"""The dashboard window (pytest-qt, offscreen, real QtWebEngine): its own process, started when there is
+no tray or from the tray, loading the real local server and gone with its web engine processes when it
+closes while tracking goes on; its menu is the app's; other sites sent to the system browser, a clear
+page when the server is down, its geometry remembered, downloads saved where the user says."""
 
 from __future__ import annotations
 
@@ -11,12 +12,17 @@ from pathlib import Path
 import httpx
 import pytest
 from PySide6.QtCore import QUrl
+from PySide6.QtGui import QAction
 from PySide6.QtWidgets import QMenu
 from pytestqt.qtbot import QtBot
 
+from activitywatch.gui import GuiApp
+from activitywatch.ui import remote_menu
 from activitywatch.ui.state import UiState
 from activitywatch.ui.window import DashboardWindow
+from activitywatch.ui.window_child import chromium_flags
 from tests.conftest import free_port
+from tests.processes import alive, process_tree
 from tests.ui_support import Harness, actions, flush_deletions, harness
 
 __all__ = ["harness"]
@@ -48,39 +54,86 @@ def windows() -> Iterator[list[DashboardWindow]]:
     flush_deletions()
 
 
+def logged(app: GuiApp) -> str:
+    """The app's log file so far (the window's process logs through the app)."""
+    path = app.settings.log_file
+    return path.read_text(errors="replace") if path.exists() else ""
+
+
+def window_processes(app: GuiApp) -> list[int]:
+    """The dashboard window's process and its web engine helpers."""
+    assert app.desktop is not None
+    pid = app.desktop.window.pid()
+    return process_tree(pid) if pid is not None else []
+
+
 def test_without_a_tray_the_window_opens_once_told(qtbot: QtBot, harness: Harness) -> None:
     app = harness.start(tray=False, watchers=False)
-    assert app.desktop is not None and app.server is not None
+    assert app.desktop is not None and app.server is not None and app.desktop.tray is None
     window = app.desktop.window
-    assert window is not None and window.isVisible() and app.desktop.tray is None
-    qtbot.waitUntil(lambda: window.page.url().toString().startswith(app.server.url), timeout=WAIT)  # type: ignore[union-attr]
-    qtbot.waitUntil(lambda: not window.view.page().isLoading(), timeout=WAIT)
-    assert not window.unreachable
+    assert window.running()  # its own process: this one never loads the web engine
+    qtbot.waitUntil(lambda: f"The dashboard loaded: {app.server.url}/" in logged(app), timeout=WAIT)  # type: ignore[union-attr]
     notices = [t for t, _ in harness.dialogs.told if t == "ActivityWatch: no system tray"]
     assert len(notices) == 1
 
-    menu = window.menuBar().actions()[0].menu()
-    assert isinstance(menu, QMenu) and "Quit ActivityWatch" in actions(menu)
-    with qtbot.waitSignal(app.desktop.quit_requested, timeout=WAIT):
-        actions(menu)["Quit ActivityWatch"].trigger()
+    pid = window.pid()
+    app.desktop.open_dashboard()  # as a second launch would: the same process brings its window forward
+    assert window.pid() == pid
+    started = window_processes(app)
+    assert len(started) >= 2  # the window's process and the web engine's
 
-    window.close()  # hidden and let go; tracking (the server) goes on
-    assert app.desktop.window is None
-    assert httpx.get(app.server.url + "/api/0/info").status_code == 200
-    app.desktop.open_dashboard()  # as a second launch would
-    assert app.desktop.window is not None and app.desktop.window.isVisible()
+    with qtbot.waitSignal(window.closed, timeout=WAIT):
+        window.stop(30)  # what Quit does
+    qtbot.waitUntil(lambda: not alive(started), timeout=WAIT)  # no web engine process is left behind
+    assert not window.running()
+    assert httpx.get(app.server.url + "/api/0/info").status_code == 200  # tracking (the server) goes on
+    app.desktop.open_dashboard()
+    assert window.running() and window.pid() != pid
     harness.stop(app)
+    assert not window.running()
 
     again = harness.start(tray=False, watchers=False)  # the notice is said once only
-    assert again.desktop is not None and again.desktop.window is not None
+    assert again.desktop is not None and again.desktop.window.running()
     assert len([t for t, _ in harness.dialogs.told if t == "ActivityWatch: no system tray"]) == 1
+
+
+def test_the_windows_menu_is_the_apps(qtbot: QtBot, harness: Harness) -> None:
+    """The menu sent to the window's process, rebuilt there, triggers the app's own entries."""
+    app = harness.start(tray=False, watchers=False)
+    assert app.desktop is not None
+    window = app.desktop.window
+
+    def in_window() -> dict[str, QAction]:
+        """The menu as the window's process has it now (rebuilt from what was sent)."""
+        items, _ = remote_menu.snapshot(window.menu)
+        copy = QMenu(app.desktop.menu)
+        remote_menu.rebuild(copy, items, lambda n: window.choose(window.generation, n))
+        return {a.text(): a for a in copy.actions() if not a.isSeparator()}
+
+    entries = in_window()
+    assert list(entries) == [a.text() for a in window.menu.actions() if not a.isSeparator()]
+    assert "Paused" not in " ".join(entries)
+    pause = {a.text(): a for a in entries["Pause tracking"].menu().actions()}  # type: ignore[union-attr]
+    old = window.generation
+    pause["15 minutes"].trigger()
+    assert app.desktop.pause.paused
+    assert window.generation == old + 1  # the menu changed (it says so) and was sent again
+    entries = in_window()
+    assert any(text.startswith("Paused") for text in entries)
+    quits: list[bool] = []
+    app.desktop.quit_requested.connect(lambda: quits.append(True))
+    window.choose(old, next(i for i, a in enumerate(window._actions) if a.text() == "Quit ActivityWatch"))
+    assert not quits and window.generation == old + 1  # an entry of the older menu is ignored
+    entries["Quit ActivityWatch"].trigger()
+    assert quits == [True]
 
 
 def test_open_dashboard_from_the_tray(qtbot: QtBot, harness: Harness) -> None:
     app = harness.start(watchers=False)
-    assert app.desktop is not None and app.desktop.window is None
+    assert app.desktop is not None and not app.desktop.window.running()
     actions(app.desktop.tray.contextMenu())["Open Dashboard"].trigger()  # type: ignore[union-attr, arg-type]
-    assert app.desktop.window is not None and app.desktop.window.isVisible()
+    assert app.desktop.window.running()
+    qtbot.waitUntil(lambda: "The dashboard loaded" in logged(app), timeout=WAIT)
 
 
 def test_an_unreachable_server_gets_a_clear_page(qtbot: QtBot, tmp_path: Path, windows: list[DashboardWindow]) -> None:
@@ -142,11 +195,22 @@ def test_geometry_is_remembered(qtbot: QtBot, tmp_path: Path, windows: list[Dash
     assert (second.width(), second.height()) == (700, 500)
 
 
-def test_the_dashboards_downloads_are_saved_where_the_user_says(qtbot: QtBot, harness: Harness, tmp_path: Path) -> None:
+def test_the_dashboards_downloads_are_saved_where_the_user_says(
+    qtbot: QtBot, harness: Harness, tmp_path: Path, windows: list[DashboardWindow]
+) -> None:
     app = harness.start(tray=False, watchers=False)
-    assert app.desktop is not None and app.server is not None and app.desktop.window is not None
-    window = app.desktop.window
+    assert app.server is not None
     server_url = app.server.url
+    window = DashboardWindow(
+        server_url + "/",
+        UiState(harness.data_dir),
+        QMenu(),
+        state_icon_for_tests(),
+        lambda u: None,
+        save_path=harness.dialogs.save_path,
+    )  # type: ignore[arg-type]
+    windows.append(window)
+    window.open()
     qtbot.waitUntil(
         lambda: window.page.url().toString().startswith(server_url) and not window.page.isLoading(), timeout=WAIT
     )
@@ -164,3 +228,12 @@ def _json_or_none(path: Path) -> object:
         return json.loads(path.read_bytes())
     except ValueError:
         return None  # still being written
+
+
+def test_the_windows_chromium_flags() -> None:
+    """One renderer, no GPU; no zygote only without the sandbox (Chromium refuses it otherwise); the
+    user's flags win."""
+    assert chromium_flags("", sandboxed=True) == "--renderer-process-limit=1 --disable-gpu"
+    unsandboxed = "--no-sandbox --renderer-process-limit=1 --disable-gpu --no-zygote"
+    assert chromium_flags("--no-sandbox", sandboxed=False) == unsandboxed
+    assert chromium_flags("--renderer-process-limit=3", sandboxed=True) == "--renderer-process-limit=3 --disable-gpu"

@@ -20,5 +20,9 @@ class NotFound(AwError):
     """A bucket, event or setting that does not exist."""
 
 
+class Conflict(AwError):
+    """A change the current state does not allow (e.g. writing to a bucket synced from another device)."""
+
+
 class StorageError(AwError):
     """The database cannot be used: locked, full, newer schema, not a database."""

@@ -6,6 +6,7 @@ files, the command line) rejects the same things the same way.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping
 from typing import Any
 
@@ -96,6 +97,9 @@ def json_type(value: Any) -> str:
     return type(value).__name__
 
 
+_SLASH_OR_CONTROL = re.compile("[/\x00-\x1f\x7f]")
+
+
 def check_bucket_id(value: Any, what: str = "bucket id") -> str:
     """A bucket id: 1 to 255 characters, no control characters and no `/`."""
     if not isinstance(value, str):
@@ -104,7 +108,7 @@ def check_bucket_id(value: Any, what: str = "bucket id") -> str:
         raise InvalidInput(f"{what} must not be empty")
     if len(value) > MAX_ID_LENGTH:
         raise InvalidInput(f"{what} is longer than {MAX_ID_LENGTH} characters")
-    if "/" in value or any(ord(c) < 32 or ord(c) == 127 for c in value):
+    if _SLASH_OR_CONTROL.search(value):
         raise InvalidInput(f"{what} {value!r} must not contain '/' or control characters")
     return value
 

@@ -6,7 +6,16 @@ what it reads into the store.
 """
 
 from activitywatch.importers.detect import open_source
-from activitywatch.importers.locations import Found, find_activitywatch
+from activitywatch.importers.locations import Found, already_imported, find_activitywatch, imported_by_rust
 from activitywatch.importers.source import BucketSummary, Source, SourceError
 
-__all__ = ["BucketSummary", "Found", "Source", "SourceError", "find_activitywatch", "open_source"]
+__all__ = [
+    "BucketSummary",
+    "Found",
+    "Source",
+    "SourceError",
+    "already_imported",
+    "find_activitywatch",
+    "imported_by_rust",
+    "open_source",
+]

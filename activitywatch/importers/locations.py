@@ -9,10 +9,15 @@ the OS's (on Windows both Roaming, used since 2026, and Local, used before). aw-
 from __future__ import annotations
 
 import sys
+from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
 import platformdirs
+
+from activitywatch.importers.source import BucketSummary
+
+BucketSummaries = Sequence[BucketSummary]
 
 RUST = "aw-server-rust"
 PYTHON = "aw-server"
@@ -68,3 +73,30 @@ def candidates() -> list[Found]:
 def find_activitywatch() -> list[Found]:
     """The ActivityWatch databases that exist in this computer's default places."""
     return [found for found in candidates() if found.path.is_file()]
+
+
+def imported_by_rust(python: BucketSummaries, rust: BucketSummaries) -> bool:
+    """Whether aw-server-rust already holds this aw-server (python) database: it imports the python
+    database by itself when it first starts. Then every python bucket with events is in the rust
+    database under the same id, starting at the same moment, with at least as many events.
+
+    Importing both would store most events twice: the rust copy's durations are truncated to whole
+    nanoseconds from the python floats, so they can differ by 1 ns from a direct reading.
+    """
+    theirs = {s.bucket.id: s for s in rust}
+    mine = [s for s in python if s.events]
+    return bool(mine) and all(
+        (other := theirs.get(s.bucket.id)) is not None and other.start == s.start and other.events >= s.events
+        for s in mine
+    )
+
+
+def already_imported(found: Sequence[tuple[Found, BucketSummaries]]) -> set[int]:
+    """Which of the databases found (with their buckets) are aw-server (python) ones that an aw-server-rust
+    database found beside them already holds (aw-server-rust imports the normal one, even when testing)."""
+    rust = [summaries for item, summaries in found if item.server == RUST]
+    return {
+        i
+        for i, (item, summaries) in enumerate(found)
+        if item.server == PYTHON and any(imported_by_rust(summaries, other) for other in rust)
+    }

@@ -13,10 +13,8 @@ from __future__ import annotations
 
 import contextlib
 import logging
-import os
 import shutil
 import tempfile
-import urllib.parse
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -107,7 +105,7 @@ class ReadOnlyDatabase:
                 log.info("%s is in use (%s beside it): reading a copy", path, sides[0].name)
                 self.conn = apsw.Connection(str(copy))  # the copy replays its log: writable, but ours
             else:
-                uri = "file:" + urllib.parse.quote(os.fspath(path.absolute())) + "?mode=ro"
+                uri = path.absolute().as_uri() + "?mode=ro"
                 if _is_wal(path):
                     uri += "&immutable=1"
                 self.conn = apsw.Connection(uri, flags=apsw.SQLITE_OPEN_READONLY | apsw.SQLITE_OPEN_URI)

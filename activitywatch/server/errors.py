@@ -8,7 +8,7 @@ from starlette.exceptions import HTTPException
 from starlette.requests import ClientDisconnect, Request
 from starlette.responses import Response
 
-from activitywatch.core.errors import AwError, InvalidInput, NotFound, StorageError
+from activitywatch.core.errors import AwError, Conflict, InvalidInput, NotFound, StorageError
 from activitywatch.query.errors import QueryError
 from activitywatch.server.responses import json_response
 
@@ -38,6 +38,7 @@ def unprocessable(exc: InvalidInput) -> ApiError:
 _KNOWN: dict[type[AwError], tuple[int, str]] = {
     InvalidInput: (400, "BadRequest"),
     NotFound: (404, "NotFound"),
+    Conflict: (409, "Conflict"),
     StorageError: (503, "StorageError"),
 }
 

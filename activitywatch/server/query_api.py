@@ -20,13 +20,16 @@ from activitywatch.server.inputs import read_json
 from activitywatch.server.operations import Operation, Param, Reply, json_body
 from activitywatch.server.options import ServerOptions
 from activitywatch.store import Store
+from activitywatch.store.eventcache import EventCache
 
 
 class StoreBuckets:
-    """The store as a query's BucketSource (bucket hostnames read once per request)."""
+    """The store as a query's BucketSource (bucket hostnames read once per request; events through the
+    cache of decoded events when one is given)."""
 
-    def __init__(self, store: Store) -> None:
+    def __init__(self, store: Store, events: EventCache | None = None) -> None:
         self.store = store
+        self.cache = events
         self._hostnames: dict[str, str] | None = None
         self._parsed: dict[str, Any] = {}  # data shared by all reads of the request (see Store.get_events)
 
@@ -38,6 +41,8 @@ class StoreBuckets:
 
     def events(self, bucket_id: str, start: int, end: int) -> list[Event]:
         """Events of a bucket in [start, end], clipped, newest first."""
+        if self.cache is not None:
+            return self.cache.events(bucket_id, start, end)
         return self.store.get_events(bucket_id, start, end, parsed=self._parsed)
 
     def event_count(self, bucket_id: str, start: int, end: int) -> int:
@@ -83,6 +88,7 @@ class QueryApi:
         self.options = options
         self.functions = dict(functions)
         self.cache = ResultCache()
+        self.events = EventCache(self.store)
 
     def _run(self, source: str, periods: list[Period], name: str) -> bytes:
         """The encoded JSON array of results: cached ones where still valid, the others computed."""
@@ -91,7 +97,7 @@ class QueryApi:
         missing = [period for period, key in zip(periods, keys, strict=True) if key not in encoded]
         if missing or not periods:
             seq, generation = self.store.change_token()  # before reading: later changes invalidate
-            shared = StoreBuckets(self.store)
+            shared = StoreBuckets(self.store, self.events)
             recorders: list[RecordingSource] = []
 
             def recording(period: Period) -> RecordingSource:

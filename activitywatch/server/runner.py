@@ -10,6 +10,7 @@ import socket
 import ssl
 import threading
 from pathlib import Path
+from typing import Any
 
 import uvicorn
 from starlette.types import ASGIApp
@@ -74,7 +75,11 @@ class ApiServer:
         self.requested_port = port
         self.tls = tls_cert is not None
         loop = "uvloop" if importlib.util.find_spec("uvloop") else "asyncio"
-        http = "httptools" if importlib.util.find_spec("httptools") else "h11"
+        http: Any = "h11"
+        if importlib.util.find_spec("httptools"):
+            from activitywatch.server.http_protocol import CoalescingHttpToolsProtocol  # noqa: PLC0415 - needs httptools
+
+            http = CoalescingHttpToolsProtocol
         self._config = uvicorn.Config(
             app,
             host=host,

@@ -24,6 +24,7 @@ from activitywatch.server.errors import error_response
 LOOPBACK_HOSTS = frozenset({"127.0.0.1", "localhost", "::1"})
 CHROME_WEB_WATCHER = "chrome-extension://nglaklhklhcoonedhgnpgddginnjdadi"
 SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
+MAX_GOOD_HOSTS = 64
 
 
 @dataclass(frozen=True)
@@ -78,6 +79,7 @@ class RequestGuard:
         self.policy = policy
         self.check_host = bound_host.lower() in LOOPBACK_HOSTS
         self.hosts = LOOPBACK_HOSTS | {bound_host.lower()}
+        self._good_hosts: set[bytes] = set()  # Host headers already found good (a client sends the same one)
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         """Refuse bad requests; pass the rest on untouched."""
@@ -102,10 +104,12 @@ class RequestGuard:
             await self.cors(scope, receive, send)
 
     def _check_host(self, hosts: list[bytes]) -> Response | None:
-        if not self.check_host:
+        if not self.check_host or (len(hosts) == 1 and hosts[0] in self._good_hosts):
             return None
         if len(hosts) != 1 or host_of(hosts[0].decode("latin-1")) not in self.hosts:
             return error_response(400, "Host header is invalid", "InvalidHost")
+        if len(self._good_hosts) < MAX_GOOD_HOSTS:
+            self._good_hosts.add(hosts[0])
         return None
 
     def _check_origin(self, scope: Scope, origin: str, hosts: list[bytes]) -> Response | None:

@@ -57,6 +57,50 @@ CREATE TABLE meta (
 """
 
 
+# Self-contained (only ADD COLUMN and new objects): it can take another number at a merge.
+SCHEMA_SYNC = """
+-- The id an event has on the device it came from (NULL for this device's own events).
+ALTER TABLE events ADD COLUMN origin_id INTEGER;
+CREATE UNIQUE INDEX events_by_origin ON events(bucket_key, origin_id) WHERE origin_id IS NOT NULL;
+-- Buckets written by another device (read-only here): which device, and the bucket's id there.
+CREATE TABLE sync_buckets (
+    bucket_key INTEGER PRIMARY KEY REFERENCES buckets(key) ON DELETE CASCADE,
+    device TEXT NOT NULL,
+    origin_bucket TEXT NOT NULL,
+    UNIQUE (device, origin_bucket)
+);
+-- What the change sequence cannot show, in order: deleted events and buckets of this device, forgets.
+CREATE TABLE sync_log (
+    n INTEGER PRIMARY KEY AUTOINCREMENT,
+    kind TEXT NOT NULL CHECK (kind IN ('event', 'bucket', 'forget')),
+    bucket TEXT,
+    event_id INTEGER,
+    start INTEGER,
+    end INTEGER,
+    buckets TEXT
+);
+-- How far each other device's changes have been applied (opaque to the store; written with them).
+CREATE TABLE sync_cursors (
+    device TEXT PRIMARY KEY,
+    value TEXT NOT NULL
+) WITHOUT ROWID;
+-- An event deleted from a bucket of this device (not with its bucket: the bucket's entry covers those).
+CREATE TRIGGER sync_event_deleted AFTER DELETE ON events
+WHEN EXISTS (SELECT 1 FROM buckets WHERE key = OLD.bucket_key)
+    AND NOT EXISTS (SELECT 1 FROM sync_buckets WHERE bucket_key = OLD.bucket_key)
+BEGIN
+    INSERT INTO sync_log (kind, bucket, event_id)
+    VALUES ('event', (SELECT id FROM buckets WHERE key = OLD.bucket_key), OLD.id);
+END;
+-- BEFORE: the bucket's sync_buckets row (if remote) is still there to tell.
+CREATE TRIGGER sync_bucket_deleted BEFORE DELETE ON buckets
+WHEN NOT EXISTS (SELECT 1 FROM sync_buckets WHERE bucket_key = OLD.key)
+BEGIN
+    INSERT INTO sync_log (kind, bucket) VALUES ('bucket', OLD.id);
+END;
+"""
+
+
 def _v1_initial(conn: apsw.Connection) -> None:
     conn.execute(SCHEMA_V1)
 
@@ -91,7 +135,12 @@ def _v3_report_ids(conn: apsw.Connection) -> None:
     )
 
 
-MIGRATIONS: Sequence[Migration] = (_v1_initial, _v2_tokens, _v3_report_ids)
+def _v4_sync(conn: apsw.Connection) -> None:
+    """Sync: where remote events came from, and a log of what the change sequence cannot show (deletions)."""
+    conn.execute(SCHEMA_SYNC)
+
+
+MIGRATIONS: Sequence[Migration] = (_v1_initial, _v2_tokens, _v3_report_ids, _v4_sync)
 
 
 def user_version(conn: apsw.Connection) -> int:

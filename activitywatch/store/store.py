@@ -25,7 +25,7 @@ from typing import Any
 import apsw
 
 from activitywatch.core.allocation import collector_paused
-from activitywatch.core.errors import InvalidInput, NotFound
+from activitywatch.core.errors import Conflict, InvalidInput, NotFound
 from activitywatch.core.models import Bucket, BucketInfo, Event
 from activitywatch.core.timestamps import MAX_NS, MIN_NS
 from activitywatch.store import activity_log, report_ids, schema
@@ -42,6 +42,7 @@ from activitywatch.store.rows import (
     event_from_row,
     load_json,
 )
+from activitywatch.store.syncfeed import record_forget
 from activitywatch.transforms import privacy
 from activitywatch.transforms.heartbeat import heartbeat_merge
 from activitywatch.transforms.privacy import PrivacyRule
@@ -50,10 +51,12 @@ from activitywatch.transforms.regexes import Deadline, RegexTimeout
 log = logging.getLogger(__name__)
 
 PRIVACY_REGEX_SECONDS = 1.0  # matching time the privacy filters may take per write
+GROW_HEADROOM_MAX = 3600 * 1_000_000_000  # see Store._grow
 
 Clock = Callable[[], int]
 
 SQL_BUCKET_KEY = "SELECT key, max_duration FROM buckets WHERE id = ?"
+SQL_BUCKET_REF = "SELECT key, max_duration, key IN (SELECT bucket_key FROM sync_buckets) FROM buckets WHERE id = ?"
 SQL_BUCKET_HOSTS = "SELECT id, hostname FROM buckets ORDER BY id"
 SQL_BUCKET_UPDATE = "UPDATE buckets SET type = ?, client = ?, hostname = ?, data = ?, name = ? WHERE key = ?"
 SQL_BUCKET_DELETE = "DELETE FROM buckets WHERE key = ?"
@@ -70,6 +73,9 @@ SQL_EVENTS_RANGE = (
     "SELECT id, max(starttime, :start), min(endtime, :end) - max(starttime, :start), data FROM events"
     " WHERE bucket_key = :key AND starttime <= :end AND starttime >= :lo AND endtime >= :start"
     " ORDER BY starttime DESC, id DESC LIMIT :limit"
+)
+SQL_EVENTS_FROM = (
+    "SELECT id, starttime, endtime, data FROM events WHERE bucket_key = ? AND starttime >= ? ORDER BY starttime, id"
 )
 SQL_EVENTS_COUNT = (
     "SELECT count(*) FROM events"
@@ -164,6 +170,7 @@ class ForgetReport:
 class _BucketRef:
     key: int
     max_duration: int
+    remote: bool = False  # written by another device (sync): read-only here
 
 
 class Store:
@@ -268,26 +275,37 @@ class Store:
             finally:
                 conn.execute("COMMIT")
 
-    def _ref(self, conn: apsw.Connection, bucket_id: str) -> _BucketRef:
-        """The bucket's row key, from the writer's cache (call inside a write transaction)."""
+    def _ref(self, conn: apsw.Connection, bucket_id: str, *, writable: bool = True) -> _BucketRef:
+        """The bucket's row key, from the writer's cache (call inside a write transaction); Conflict
+        for another device's bucket unless `writable` is False."""
         ref = self._refs.get(bucket_id)
         if ref is None:
             ref = self._lookup(conn, bucket_id)
             self._refs[bucket_id] = ref
+        if writable and ref.remote:
+            raise Conflict(
+                f"The bucket '{bucket_id}' is synced from another device and is read-only here; change it there"
+            )
         return ref
 
     @staticmethod
     def _lookup(conn: apsw.Connection, bucket_id: str) -> _BucketRef:
-        rows = fetch(conn, SQL_BUCKET_KEY, (bucket_id,))
+        rows = fetch(conn, SQL_BUCKET_REF, (bucket_id,))
         if not rows:
             raise NotFound(f"The requested bucket '{bucket_id}' does not exist")
-        return _BucketRef(key=rows[0][0], max_duration=rows[0][1])
+        return _BucketRef(key=rows[0][0], max_duration=rows[0][1], remote=bool(rows[0][2]))
 
     def _grow(self, conn: apsw.Connection, bucket_id: str, ref: _BucketRef, duration: int) -> None:
-        """Keep `max_duration` an upper bound of every event's duration in the bucket."""
+        """Keep `max_duration` an upper bound of every event's duration in the bucket.
+
+        It is raised with headroom (a quarter more, at most an hour), so an event that heartbeats keep
+        extending rewrites the bucket's row a few dozen times rather than on every merge; range reads
+        look back that much further, which costs them a few rows.
+        """
         if duration > ref.max_duration:
-            conn.execute(SQL_BUCKET_GROW, (duration, ref.key, duration))
-            self._refs[bucket_id] = _BucketRef(ref.key, duration)
+            bound = duration + min(duration // 4, GROW_HEADROOM_MAX)
+            conn.execute(SQL_BUCKET_GROW, (bound, ref.key, bound))
+            self._refs[bucket_id] = _BucketRef(ref.key, bound, ref.remote)
 
     def _last_event(self, conn: apsw.Connection, key: int) -> Event | None:
         last = self._last.get(key)
@@ -439,6 +457,15 @@ class Store:
                     data = parsed[text] = load_json(text)
                 append(new(Event, (ts, duration, data, event_id)))
         return events
+
+    def event_rows_from(self, bucket_id: str, start: int, widen: bool) -> tuple[int, int, list[Any]]:
+        """(from, the bucket's longest duration, rows `(id, starttime, endtime, data text)` of every event
+        starting at `from` or later, in time order), one snapshot; `widen` moves `from` back from `start`
+        by the longest duration, so the rows hold every event that overlaps `start` or comes later."""
+        with self._reading() as conn:
+            ref = self._lookup(conn, bucket_id)
+            lo = max(MIN_NS, start - ref.max_duration) if widen else start
+            return lo, ref.max_duration, fetch(conn, SQL_EVENTS_FROM, (ref.key, lo))
 
     def count_events(self, bucket_id: str, start: int | None = None, end: int | None = None) -> int:
         """Number of events overlapping [start, end] (all events when both are None)."""
@@ -715,7 +742,9 @@ class Store:
         deleted = trimmed = 0
         with self._transaction() as conn:
             ids = list(bucket_ids) if bucket_ids is not None else [row[0] for row in fetch(conn, SQL_BUCKET_HOSTS)]
-            refs = [(bucket_id, self._ref(conn, bucket_id)) for bucket_id in ids]  # NotFound for unknown ids
+            refs = [
+                (bucket_id, self._ref(conn, bucket_id, writable=False)) for bucket_id in ids
+            ]  # NotFound for unknown ids
             for _bucket_id, ref in refs:
                 params = {"key": ref.key, "start": start, "end": end, "lo": max(MIN_NS, start - ref.max_duration)}
                 for event_id, ev_start, ev_end, data in fetch(conn, SQL_FORGET_CANDIDATES, params):
@@ -733,6 +762,7 @@ class Store:
                 self._last.pop(ref.key, None)
             if deleted or trimmed:
                 self._mark_deleted(conn)
+            record_forget(conn, start, end, bucket_ids)  # sync passes the forget on to the other devices
         if deleted or trimmed:
             self._reclaim_space()
         return ForgetReport(deleted, trimmed, [bucket_id for bucket_id, _ in refs])

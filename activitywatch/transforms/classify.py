@@ -11,6 +11,8 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
+from itertools import repeat
+from operator import itemgetter
 from typing import Any
 
 from activitywatch.core.errors import InvalidInput
@@ -76,6 +78,7 @@ def parse_classes(classes: Sequence[Any], what: str) -> list[tuple[Any, Rule]]:
 
 
 Relabeled = dict[int, tuple[Any, dict[str, Any]]]
+_start, _duration, _data, _id = (itemgetter(i) for i in range(4))
 
 
 def _relabel(events: Sequence[Event], field: str, label_for: Any, memo: Relabeled | None) -> list[Event]:
@@ -85,16 +88,17 @@ def _relabel(events: Sequence[Event], field: str, label_for: Any, memo: Relabele
     rules, e.g. the other timeperiods of one request; it keeps each data object alive, so ids stay unique.
     """
     done: Relabeled = {} if memo is None else memo
-    out: list[Event] = []
-    append = out.append
-    new = tuple.__new__
-    for event in events:
-        data = event[2]
-        found = done.get(id(data))
+    datas = list(map(_data, events))
+    relabeled: dict[int, dict[str, Any]] = {}
+    for key, data in dict(zip(map(id, datas), datas, strict=True)).items():  # each distinct data once
+        found = done.get(key)
         if found is None:
-            found = done[id(data)] = (data, {**data, field: label_for(data)})
-        append(new(Event, (event[0], event[1], found[1], event[3])))
-    return out
+            found = done[key] = (data, {**data, field: label_for(data)})
+        relabeled[key] = found[1]
+    # Built in C: the events again, each with its data object swapped for the relabeled one.
+    new_data = map(relabeled.__getitem__, map(id, datas))
+    columns = zip(map(_start, events), map(_duration, events), new_data, map(_id, events), strict=True)
+    return list(map(tuple.__new__, repeat(Event), columns))
 
 
 def categorize(

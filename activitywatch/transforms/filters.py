@@ -24,12 +24,18 @@ def json_key(value: Any) -> Any:
 def _wanted(events: Sequence[Event], key: str, values: Iterable[Any], keep: bool) -> list[Event]:
     wanted = {json_key(v) for v in values}
     missing = object()
-    out = []
+    # Events share data objects (one per distinct value in a bucket): decide once per data object.
+    verdicts: dict[int, bool] = {}
+    out: list[Event] = []
+    append = out.append
     for event in events:
-        value = event.data.get(key, missing)
-        found = value is not missing and json_key(value) in wanted
-        if found is keep:
-            out.append(event)
+        data = event[2]
+        verdict = verdicts.get(id(data))
+        if verdict is None:
+            value = data.get(key, missing)
+            verdict = verdicts[id(data)] = (value is not missing and json_key(value) in wanted) is keep
+        if verdict:
+            append(event)
     return out
 
 

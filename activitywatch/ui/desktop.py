@@ -17,7 +17,7 @@ from PySide6.QtWidgets import QMenu, QSystemTrayIcon
 from activitywatch.gnome_extension import ExtensionInstallError, install_extension, is_gnome_session
 from activitywatch.qtsignals import emit
 from activitywatch.ui import menu as menus
-from activitywatch.ui.autostart import Autostart
+from activitywatch.ui.autostart import Autostart, launch_command
 from activitywatch.ui.backend import AppInfo, Tracker
 from activitywatch.ui.dialogs import TITLE, Dialogs
 from activitywatch.ui.export import ExportJob
@@ -25,7 +25,7 @@ from activitywatch.ui.icons import state_icon
 from activitywatch.ui.importing import Importer
 from activitywatch.ui.pause import SECOND, PauseTimer, describe_left
 from activitywatch.ui.state import UiState
-from activitywatch.ui.window import DashboardWindow
+from activitywatch.ui.window_process import WindowProcess, child_arguments
 
 log = logging.getLogger(__name__)
 
@@ -69,7 +69,12 @@ class Desktop(QObject):
         self.exports: list[ExportJob] = []
         self.importer = Importer(tracker, self.dialogs, self.notify, clock)
         self.notifications: list[tuple[str, str]] = []
-        self.window: DashboardWindow | None = None
+        # the dashboard window lives in a child process: the web engine's memory goes when it closes
+        self.window = WindowProcess(
+            launch_command(),
+            lambda: child_arguments(self.info.server_url + "/", self.info.data_dir, self.status()),
+            lambda menu: menus.populate(menu, self),
+        )
         available = QSystemTrayIcon.isSystemTrayAvailable() if tray_available is None else tray_available
         self.tray: QSystemTrayIcon | None = None
         self.menu = QMenu()
@@ -104,7 +109,6 @@ class Desktop(QObject):
                 "Your desktop has no system tray (on GNOME, the AppIndicator extension adds one), so ActivityWatch "
                 "shows its window instead. Closing the window keeps tracking; start ActivityWatch again to bring "
                 "it back, and quit from the window's ActivityWatch menu.",
-                self.window,
             )
 
     def shutdown(self, timeout: float = 5.0) -> None:
@@ -116,19 +120,7 @@ class Desktop(QObject):
         self.importer.wait(timeout)
         if self.tray is not None:
             self.tray.hide()
-        if self.window is not None:
-            self.state.set_geometry(self.window.saveGeometry())
-            self.window.hide()
-            self._release_window()
-
-    def _release_window(self) -> None:
-        """Let the window and its web page go (the web engine's memory with them)."""
-        window, self.window = self.window, None
-        if window is None:
-            return
-        window.view.setPage(None)  # type: ignore[arg-type]
-        window.page.deleteLater()
-        window.deleteLater()
+        self.window.stop(timeout)  # it saves its geometry
 
     def quit(self) -> None:
         """Ask the app to quit."""
@@ -163,8 +155,8 @@ class Desktop(QObject):
         if self.tray is not None:
             self.tray.setIcon(icon)
             self.tray.setToolTip(self.tooltip())
-        if self.window is not None:
-            self.window.setWindowIcon(icon)
+        self.window.set_status(self.status())
+        self.window.send_menu()
 
     def notify(self, title: str, text: str) -> None:
         """Tell the user something (a tray message, or a message box without a tray)."""
@@ -173,7 +165,7 @@ class Desktop(QObject):
         if self.tray is not None and self.tray.isVisible():
             self.tray.showMessage(title, text, QSystemTrayIcon.MessageIcon.Information, 15_000)
         else:
-            self.dialogs.inform(title, text, self.window)
+            self.dialogs.inform(title, text)
 
     def watcher_gave_up(self, name: str, reason: str) -> None:
         """A watcher failed too often and was stopped: say why and where its log is."""
@@ -188,24 +180,8 @@ class Desktop(QObject):
     # ------------------------------------------------------------------ actions
 
     def open_dashboard(self) -> None:
-        """Show the dashboard window."""
-        if self.window is None:
-            self.window = DashboardWindow(
-                self.info.server_url + "/",
-                self.state,
-                self._window_menu(),
-                state_icon(self.status()),
-                self.open_url,
-                save_path=self.dialogs.save_path,
-            )
-            self.window.closed.connect(self._release_window)  # reopened fresh: no web engine kept while closed
+        """Show the dashboard window (its process is started, or told to come forward)."""
         self.window.open()
-
-    def _window_menu(self) -> QMenu:
-        menu = QMenu()
-        menu.aboutToShow.connect(lambda: menus.populate(menu, self))
-        menus.populate(menu, self)
-        return menu
 
     def open_api_browser(self) -> None:
         """The API browser in the system browser."""
@@ -290,7 +266,7 @@ class Desktop(QObject):
         except ExtensionInstallError as exc:
             self.notify("GNOME Shell extension not installed", exc.message)
             return
-        self.dialogs.inform(f"{TITLE}: GNOME Shell extension", installed.sentence(), self.window)
+        self.dialogs.inform(f"{TITLE}: GNOME Shell extension", installed.sentence())
 
     def about(self) -> None:
         """Version, data folder, server address, and what each watcher reads (or why it cannot)."""
@@ -305,7 +281,6 @@ class Desktop(QObject):
             f"ActivityWatch {info.version}{' (testing)' if info.testing else ''}\n\n"
             f"Data folder: {info.data_dir}\nDatabase: {info.database}\nServer: {info.server_url}\n"
             f"Logs: {info.log_dir}" + (f"\n\nWatchers:{watchers}" if watchers else ""),
-            self.window,
         )
 
     def _on_tray_activated(self, reason: QSystemTrayIcon.ActivationReason) -> None:

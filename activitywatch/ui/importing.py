@@ -7,14 +7,16 @@ The offer at first start, Import ▸ From ActivityWatch… and Import ▸ From a
 from __future__ import annotations
 
 import logging
+import threading
 import time
 from collections.abc import Callable, Sequence
 from datetime import datetime
 from functools import partial
 from pathlib import Path
 
-from PySide6.QtCore import QObject
+from PySide6.QtCore import QObject, Signal
 
+from activitywatch.qtsignals import emit
 from activitywatch.ui.backend import FoundData, Progress, Tracker
 from activitywatch.ui.dialogs import Dialogs
 from activitywatch.ui.jobs import BackgroundJob
@@ -74,6 +76,8 @@ class ImportJob(BackgroundJob):
 class Importer(QObject):
     """The import actions of the tray and the first start; `notify(title, text)` tells the result."""
 
+    discovered = Signal(object)  # the FoundData list, from the thread that looked at the first start
+
     def __init__(
         self,
         tracker: Tracker,
@@ -87,10 +91,29 @@ class Importer(QObject):
         self.notify = notify
         self.clock = clock
         self.jobs: list[ImportJob] = []
+        self._looking: threading.Thread | None = None
+        self.discovered.connect(self._on_self_discovered)
 
-    def offer_first_start(self) -> ImportJob | None:
-        """On a new database: offer the ActivityWatch data found, if any."""
-        found = [f for f in self.tracker.find_activitywatch() if f.events]
+    def offer_first_start(self) -> None:
+        """On a new database: look for ActivityWatch data in the background (counting a big database
+        takes a moment), then offer what was found."""
+        self._looking = threading.Thread(target=self._look, name="find-activitywatch", daemon=True)
+        self._looking.start()
+
+    def _look(self) -> None:
+        try:
+            found = self.tracker.find_activitywatch()
+        except Exception:  # a bug: the app works without the offer
+            log.exception("Looking for ActivityWatch data failed")
+            found = []
+        emit(self.discovered, found)
+
+    def _on_self_discovered(self, found: list[FoundData]) -> None:
+        self.offer(found)
+
+    def offer(self, found: Sequence[FoundData]) -> ImportJob | None:
+        """Offer to import the ActivityWatch data found (none: no question)."""
+        found = [f for f in found if f.events]
         if not found:
             return None
         log.info("First start: offering to import %s", ", ".join(str(f.path) for f in found))
@@ -126,6 +149,8 @@ class Importer(QObject):
 
     def wait(self, timeout: float) -> None:
         """At shutdown: wait (bounded) for imports still running."""
+        if self._looking is not None:
+            self._looking.join(timeout)
         for job in self.jobs:
             if not job.wait(timeout):
                 log.error("An import of %s did not finish within %g s", job.paths, timeout)

@@ -16,9 +16,11 @@ log = logging.getLogger(__name__)
 
 
 class BackgroundJob(QObject):
-    """One piece of work; `done(error, result)` on the main thread, error "" on success."""
+    """One piece of work; `done(error, result)` on the main thread, error "" on success, once `error` and
+    `result` are set and the dialog is gone."""
 
     progressed = Signal(int, int)
+    completed = Signal(str, object)  # from the worker thread
     done = Signal(str, object)
 
     def __init__(self, label: str, title: str, name: str) -> None:
@@ -31,7 +33,7 @@ class BackgroundJob(QObject):
         self.dialog.setMinimumDuration(500)
         self.dialog.setWindowModality(Qt.WindowModality.NonModal)
         self.progressed.connect(self._on_self_progressed)
-        self.done.connect(self._on_self_done)
+        self.completed.connect(self._on_self_completed)
         self._thread = threading.Thread(target=self._run, name=name, daemon=True)
 
     def work(self, progress: Progress) -> object:
@@ -55,15 +57,16 @@ class BackgroundJob(QObject):
             if not isinstance(message, str):
                 log.exception("%s failed", self._thread.name)
                 message = f"{type(exc).__name__}: {exc}"
-            emit(self.done, message, None)
+            emit(self.completed, message, None)
             return
-        emit(self.done, "", result)
+        emit(self.completed, "", result)
 
     def _on_self_progressed(self, done: int, total: int) -> None:
         self.dialog.setMaximum(max(total, 1))
         self.dialog.setValue(min(done, max(total, 1)))
 
-    def _on_self_done(self, error: str, result: object) -> None:
+    def _on_self_completed(self, error: str, result: object) -> None:
         self.error, self.result = error, result
         self.dialog.reset()
         self.dialog.hide()
+        self.done.emit(error, result)

@@ -162,6 +162,11 @@ def _is_elf(path: object) -> bool:
         return False
 
 
+def is_webengine_library(dest: str) -> bool:
+    """Whether a bundled file is QtWebEngine's library (the one-file build may store it uncompressed)."""
+    return Path(dest).name.startswith("libQt6WebEngineCore.so")
+
+
 def package_datas() -> list[tuple[str, str]]:
     """Data files of installed packages that have no PyInstaller hook (Swagger UI for the API browser)."""
     from PyInstaller.utils.hooks import collect_data_files  # noqa: PLC0415 - only inside a build

@@ -63,9 +63,11 @@ function browserEvents(webBuckets) {
 export function summaryQuery(host, rules, webBuckets, bars, { limit = 50, withEvents = false } = {}) {
   const lines = [
     ...canonicalEvents(host, rules),
-    `titles = limit_events(sort_by_duration(merge_events_by_keys(events, ["app", "title", "$category"])), ${limit});`,
-    `apps = merge_events_by_keys(events, ["app", "$category"]);`,
-    `cats = merge_events_by_keys(events, ["$category"]);`,
+    // Apps and categories are totalled from the (far fewer) per-title totals: the same sums, less work.
+    `by_title = merge_events_by_keys(events, ["app", "title", "$category"]);`,
+    `titles = limit_events(sort_by_duration(by_title), ${limit});`,
+    `apps = merge_events_by_keys(by_title, ["app", "$category"]);`,
+    `cats = merge_events_by_keys(by_title, ["$category"]);`,
     `bars = merge_events_by_periods(events, ${str(bars)}, ["$category"]);`,
     `duration = sum_durations(events);`,
   ];

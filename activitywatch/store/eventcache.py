@@ -1,0 +1,188 @@
+"""Decoded events of recently queried buckets, in columns, kept current by the change sequence.
+
+A query the server has not seen before (a new dashboard view, another period) reads whole buckets; SQLite
+and JSON decoding are most of its time. This cache keeps, per bucket, every event from some time on as
+four arrays (start, end, id, index of the shared data object), about 32 bytes an event, and answers range
+reads with a bisection. Before each read it asks the store what changed since it last looked: events
+inserted or changed after its sequence number are read again from their start on (or from their end
+less the longest duration, in case a start moved later); anything the change sequence cannot show
+(deletes, moves, buckets changed: a new generation), or too many changes, drops everything. So it
+never answers with events the store no longer holds; the result cache above it keeps its own
+guarantees, as it records what the query read.
+"""
+
+from __future__ import annotations
+
+import threading
+from array import array
+from bisect import bisect_left, bisect_right
+from collections import OrderedDict
+from collections.abc import Sequence
+from itertools import repeat
+from operator import sub
+from typing import Any, Protocol
+
+from activitywatch.core.allocation import collector_paused
+from activitywatch.core.models import Event
+from activitywatch.store.rows import load_json
+
+MAX_EVENTS = 1_000_000  # about 32 MB of columns plus the distinct data objects
+
+
+class EventSource(Protocol):
+    """What the cache asks of the store."""
+
+    def change_token(self) -> tuple[int, int]:
+        """(highest change sequence number, generation)."""
+        ...
+
+    def changes_since(self, seq: int, limit: int = 10_000) -> tuple[int, list[tuple[str, int, int]] | None]:
+        """The generation now, and the spans of events inserted or extended after `seq` (None: too many)."""
+        ...
+
+    def event_rows_from(self, bucket_id: str, start: int, widen: bool) -> tuple[int, int, list[Any]]:
+        """(from, longest duration, time-ordered rows of the events starting at `from` or later)."""
+        ...
+
+
+class _Columns:
+    """Every event of one bucket that starts at `lo` or later, ordered by (start, id)."""
+
+    def __init__(self, lo: int, longest: int) -> None:
+        self.lo = lo
+        self.longest = longest  # the store's bound on any event's duration in the bucket
+        self.dirty_from: int | None = None  # events starting here or later must be read again
+        self.starts = array("q")
+        self.ends = array("q")
+        self.ids = array("q")
+        self.refs = array("l")
+        self.datas: list[Any] = []
+        self.by_text: dict[str, int] = {}
+
+    def __len__(self) -> int:
+        return len(self.starts)
+
+    def extend(self, rows: Sequence[Any]) -> None:
+        """Append time-ordered rows `(id, start, end, data text)` that start after every kept event."""
+        by_text, datas = self.by_text, self.datas
+        refs = []
+        with collector_paused():
+            for _, _, _, text in rows:
+                ref = by_text.get(text)
+                if ref is None:
+                    ref = by_text[text] = len(datas)
+                    datas.append(load_json(text))
+                refs.append(ref)
+        self.ids.extend(row[0] for row in rows)
+        self.starts.extend(row[1] for row in rows)
+        self.ends.extend(row[2] for row in rows)
+        self.refs.extend(refs)
+
+    def truncate(self, start: int) -> None:
+        """Forget the events starting at `start` or later."""
+        cut = bisect_left(self.starts, start)
+        for column in (self.starts, self.ends, self.ids, self.refs):
+            del column[cut:]
+
+    def events(self, start: int, end: int) -> list[Event]:
+        """Events overlapping [start, end], clipped to it, newest first (as Store.get_events)."""
+        starts, ends, ids, refs, datas = self.starts, self.ends, self.ids, self.refs, self.datas
+        first = bisect_left(starts, start - self.longest)  # may overlap `start`: clipped one by one
+        inner = bisect_left(starts, start)  # from here on, whole events...
+        inner_end = max(inner, bisect_right(starts, end - self.longest))  # ...up to here (they end by `end`)
+        last = bisect_right(starts, end)
+        out: list[Event] = []
+        append = out.append
+        new = tuple.__new__
+        with collector_paused():
+            for i in range(last - 1, inner_end - 1, -1):
+                e = ends[i]
+                s = starts[i]
+                e = end if e > end else e
+                append(new(Event, (s, e - s, datas[refs[i]], ids[i])))
+            if inner_end > inner:
+                # The bulk, built in C: events wholly inside the range, newest first.
+                cut = slice(inner_end - 1, inner - 1 if inner else None, -1)
+                whole_starts = starts[cut]
+                durations = map(sub, ends[cut], whole_starts)
+                out.extend(
+                    map(
+                        new,
+                        repeat(Event),
+                        zip(whole_starts, durations, map(datas.__getitem__, refs[cut]), ids[cut], strict=True),
+                    )
+                )
+            for i in range(inner - 1, first - 1, -1):
+                e = ends[i]
+                if e < start:
+                    continue
+                e = end if e > end else e  # not min(): a call per event costs a third more
+                append(new(Event, (start, e - start, datas[refs[i]], ids[i])))
+        return out
+
+
+class EventCache:
+    """Range reads of buckets served from columns kept current with the store (thread-safe)."""
+
+    def __init__(self, store: EventSource, max_events: int = MAX_EVENTS) -> None:
+        self.store = store
+        self.max_events = max_events
+        self._buckets: OrderedDict[str, _Columns] = OrderedDict()
+        self._seq = -1
+        self._generation = -1
+        self._lock = threading.Lock()
+
+    def _catch_up(self) -> None:
+        """Mark what changed since the last look; drop everything on a change the sequence cannot show."""
+        seq, generation = self.store.change_token()
+        if generation != self._generation:
+            self._buckets.clear()
+        elif seq != self._seq and self._buckets:
+            now, changes = self.store.changes_since(self._seq)
+            if now != generation or changes is None:
+                self._buckets.clear()
+            else:
+                for bucket_id, start, end in changes:
+                    columns = self._buckets.get(bucket_id)
+                    if columns is None:
+                        continue
+                    # An event whose start was moved later in place (a sync's forget trims so) was kept
+                    # under its old start, which is no earlier than its end less the longest duration.
+                    since = min(start, end - columns.longest)
+                    if columns.dirty_from is None or since < columns.dirty_from:
+                        columns.dirty_from = since
+        self._seq, self._generation = seq, generation
+
+    def events(self, bucket_id: str, start: int, end: int) -> list[Event]:
+        """Events of a bucket overlapping [start, end], clipped to it, newest first (NotFound if none)."""
+        with self._lock:
+            self._catch_up()
+            columns = self._buckets.get(bucket_id)
+            if columns is not None and columns.dirty_from is not None:
+                reread_from = max(columns.dirty_from, columns.lo)
+                _, columns.longest, rows = self.store.event_rows_from(bucket_id, reread_from, widen=False)
+                columns.truncate(reread_from)
+                columns.extend(rows)
+                columns.dirty_from = None
+            if columns is None or start - columns.longest < columns.lo:
+                lo, longest, rows = self.store.event_rows_from(bucket_id, start, widen=True)
+                columns = _Columns(lo, longest)
+                columns.extend(rows)
+                self._buckets.pop(bucket_id, None)
+                if len(columns) <= self.max_events:
+                    self._buckets[bucket_id] = columns
+                    self._evict()
+            else:
+                self._buckets.move_to_end(bucket_id)
+            return columns.events(start, end)
+
+    def _evict(self) -> None:
+        total = sum(len(columns) for columns in self._buckets.values())
+        while total > self.max_events and len(self._buckets) > 1:
+            _, evicted = self._buckets.popitem(last=False)
+            total -= len(evicted)
+
+    def clear(self) -> None:
+        """Forget everything."""
+        with self._lock:
+            self._buckets.clear()

@@ -1,0 +1,1 @@
+"""Sync through a shared folder (Syncthing, Nextcloud...): encrypted segments, manifests, applying them."""
