@@ -201,8 +201,11 @@ def decrypt_database(settings: Settings, progress: Callable[[str], None]) -> Pat
     )
 
 
-def server_options(settings: Settings) -> ServerOptions:
-    """What the API server needs from the settings."""
+WatcherInfo = Callable[[], dict[str, dict[str, str]]]
+
+
+def server_options(settings: Settings, watcher_info: WatcherInfo | None = None) -> ServerOptions:
+    """What the API server needs from the settings (and where it reads the watchers' state)."""
     return ServerOptions(
         hostname=socket.gethostname(),
         device_id=device_id(settings.data_dir),
@@ -215,17 +218,18 @@ def server_options(settings: Settings) -> ServerOptions:
         log_file=settings.log_file,
         require_token=settings.auth.require_token,
         webui_dir=settings.server.webui_dir,
+        watcher_info=watcher_info,
     )
 
 
-def build_server(settings: Settings, store: Store) -> ApiServer:
+def build_server(settings: Settings, store: Store, watcher_info: WatcherInfo | None = None) -> ApiServer:
     """The API server over `store` (not started); refuses settings that would expose it without tokens."""
     if not is_loopback(settings.server.host) and not store.list_tokens():
         raise InvalidInput(
             f"Serving on {settings.server.host} (not only this computer) needs API tokens, and there are none; "
             "create one with: activitywatch token create --name NAME --scope admin"
         )
-    options = server_options(settings)
+    options = server_options(settings, watcher_info)
     if settings.server.tls_cert is not None and settings.server.tls_key is not None:
         check_tls(settings.server.tls_cert, settings.server.tls_key)
     return ApiServer(
@@ -243,6 +247,11 @@ class App:
     def __init__(self, settings: Settings) -> None:
         self.settings = settings
         self._stop = threading.Event()
+        self.watchers: WatcherSet | None = None
+
+    def watcher_info(self) -> dict[str, dict[str, str]]:
+        """Each built-in watcher's state, desktop backend and reason (for /api/0/info)."""
+        return self.watchers.describe() if self.watchers is not None else {}
 
     def request_stop(self, signum: int | None = None, frame: FrameType | None = None) -> None:
         """Ask `run` to shut down (safe from signal handlers and other threads)."""
@@ -253,15 +262,17 @@ class App:
         settings = self.settings
         store = open_store(settings)
         try:
-            server = build_server(settings, store)
+            server = build_server(settings, store, self.watcher_info if settings.watchers else None)
             server.start()
-            watchers = self._start_watchers(store) if settings.watchers else None
+            watchers = self.watchers = self._start_watchers(store) if settings.watchers else None
             syncing = start_sync(settings, store)
             try:
                 self._announce(server)
                 for sig in (signal.SIGINT, signal.SIGTERM):
                     signal.signal(sig, self.request_stop)
                 while not self._stop.wait(1.0):
+                    if watchers is not None:
+                        watchers.process_events()  # their states, backends and restarts
                     if not server.alive:
                         log.error("The API server stopped unexpectedly; quitting")
                         return 1

@@ -13,7 +13,7 @@ import logging
 import urllib.request
 from dataclasses import dataclass, replace
 
-from activitywatch.app import build_server, device_id
+from activitywatch.app import WatcherInfo, build_server, device_id
 from activitywatch.config import Settings
 from activitywatch.core.errors import AwError
 from activitywatch.server.runner import ApiServer, ServerStartError, check_bindable
@@ -84,7 +84,9 @@ def with_port(settings: Settings, port: int) -> Settings:
     return replace(settings, server=replace(settings.server, port=port))
 
 
-def start_server_beside(settings: Settings, store: Store, dialogs: Dialogs, state: UiState) -> ApiServer:
+def start_server_beside(
+    settings: Settings, store: Store, dialogs: Dialogs, state: UiState, watcher_info: WatcherInfo | None = None
+) -> ApiServer:
     """Start the API server; a port held by ActivityWatch is explained, with the user's way out."""
     remembered = state.port_instead_of(settings.server.port)
     if remembered is not None:
@@ -92,7 +94,7 @@ def start_server_beside(settings: Settings, store: Store, dialogs: Dialogs, stat
         settings = with_port(settings, remembered)
     own_id = device_id(settings.data_dir)
     while True:
-        server = build_server(settings, store)
+        server = build_server(settings, store, watcher_info)
         try:
             server.start()
             return server

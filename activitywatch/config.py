@@ -36,11 +36,15 @@ class ServerConfig:
 
 @dataclass(frozen=True)
 class AfkConfig:
-    """`[watchers.afk]`: seconds without input before the user counts as away, and how often to look."""
+    """`[watchers.afk]`: seconds without input before the user counts as away, and how often to look;
+    whether playing media (or an app that blocks idle) keeps the user active, and which players count
+    (regexes on the MPRIS bus name; all when empty)."""
 
     enabled: bool = True
     timeout: float = 180.0
     poll_time: float = 5.0
+    media_counts_as_active: bool = True
+    media_players: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -206,7 +210,16 @@ _SECTIONS: dict[str, tuple[str, dict[str, Checker]]] = {
     "storage": ("storage", {"encrypt": _bool}),
     "auth": ("auth", {"require_token": _bool}),
     "sync": ("sync", {"folder": _folder, "enabled": _bool, "interval": _positive}),
-    "watchers.afk": ("afk", {"enabled": _bool, "timeout": _positive, "poll_time": _positive}),
+    "watchers.afk": (
+        "afk",
+        {
+            "enabled": _bool,
+            "timeout": _positive,
+            "poll_time": _positive,
+            "media_counts_as_active": _bool,
+            "media_players": _regexes,
+        },
+    ),
     "watchers.window": (
         "window",
         {"enabled": _bool, "poll_time": _positive, "exclude_titles": _regexes, "exclude_apps": _regexes},

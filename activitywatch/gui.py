@@ -77,7 +77,7 @@ class DesktopTracker(TrackerImports):
         if self.watcher_set is None:
             return []
         return [
-            WatcherStatus(name, self.enabled.get(name, True), s.state, s.reason)
+            WatcherStatus(name, self.enabled.get(name, True), s.state, s.reason, s.backend)
             for name, s in self.watcher_set.supervisors.items()
         ]
 
@@ -244,6 +244,10 @@ class GuiApp:
         self.desktop: Desktop | None = None
         self.sync: SyncThread | None = None
 
+    def watcher_info(self) -> dict[str, dict[str, str]]:
+        """Each built-in watcher's state, desktop backend and reason (for /api/0/info)."""
+        return self.watchers.describe() if self.watchers is not None else {}
+
     def fail(self, message: str, status: int = 1) -> int:
         """A known problem at start: one line on stderr, one dialog; the exit status."""
         print(f"Error: {message}" if status else message, file=sys.stderr)
@@ -267,7 +271,9 @@ class GuiApp:
         state = UiState(settings.data_dir)
         try:
             self.store = open_store(settings)
-            self.server = start_server_beside(settings, self.store, self.dialogs, state)
+            self.server = start_server_beside(
+                settings, self.store, self.dialogs, state, self.watcher_info if settings.watchers else None
+            )
         except AwError as exc:
             self.stop()
             return self.fail(exc.message, 0 if isinstance(exc, AlreadyRunning) else 1)

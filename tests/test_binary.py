@@ -23,6 +23,7 @@ from PyInstaller.archive.readers import CArchiveReader
 from activitywatch import __version__
 from tests.conftest import ServerProcess, cli_env, free_port
 from tests.processes import alive, process_tree
+from tests.sway import start_sway
 from tests.xserver import start_x_server, wait_for
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -238,6 +239,33 @@ def test_one_file_runs_the_app_on_an_x_desktop(one_file: Path, serve: Callable[.
         assert not list(server.tmp.glob("_MEI*"))
     finally:
         x.stop()
+
+
+def test_one_file_records_windows_on_sway(one_file: Path, serve: Callable[..., BinaryServer], tmp_path: Path) -> None:
+    """Headless, in a sway session: the frozen Wayland backend (pywayland, generated bindings) records a window."""
+    sway = start_sway(tmp_path)
+    try:
+        sway.foot("smoke-term", "Smoke on Wayland")
+        server = serve(one_file, "--no-gui", "--verbose", env=sway.env)
+        server.wait_ready()
+
+        def window_recorded() -> bool:
+            buckets = httpx.get(server.url + "/api/0/buckets/", timeout=10).json()
+            window = [b for b in buckets if b.startswith("aw-watcher-window_")]
+            if not window:
+                return False
+            events = httpx.get(f"{server.url}/api/0/buckets/{window[0]}/events", timeout=10).json()
+            return any(e["data"] == {"app": "smoke-term", "title": "Smoke on Wayland"} for e in events)
+
+        wait_for(window_recorded, "the window watcher to record the Wayland window", timeout=60)
+
+        def backend() -> object:
+            return httpx.get(server.url + "/api/0/info", timeout=10).json()["watchers"]["window"]["backend"]
+
+        wait_for(lambda: backend() == "wlr-foreign-toplevel-management", "the backend in /api/0/info", timeout=30)
+        assert server.stop() == 0, server.log.read_text(errors="replace")
+    finally:
+        sway.stop()
 
 
 def command_line(pid: int) -> str:

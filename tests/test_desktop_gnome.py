@@ -22,6 +22,7 @@ from activitywatch.gnome_extension import (
     running_shell_version,
 )
 from activitywatch.store import Store
+from activitywatch.watchers.backends import choose_idle_probe, choose_window_probe
 from activitywatch.watchers.builtin import WindowWatcher
 from activitywatch.watchers.desktop_bus import DesktopBus
 from activitywatch.watchers.gnome import (
@@ -316,3 +317,18 @@ def test_both_builds_parse_in_their_format(build: str, kind: str) -> None:
         ["node", "--check", f"--input-type={kind}"], input=source, capture_output=True, text=True, check=False
     )
     assert checked.returncode == 0, checked.stderr
+
+
+def test_the_chooser_picks_our_extension_and_mutters_idle_monitor(on_gnome: Desktop) -> None:
+    environ = on_gnome.env | {"XDG_SESSION_TYPE": "wayland"}
+    window = choose_window_probe(environ)
+    try:
+        assert window.backend == "GNOME Shell extension"
+    finally:
+        window.probe.close()
+    idle = choose_idle_probe(environ, use_logind=False)
+    try:
+        assert idle.backend == "Mutter IdleMonitor"
+        assert idle.probe.idle()[0] >= 0
+    finally:
+        idle.probe.close()

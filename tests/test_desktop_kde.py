@@ -10,6 +10,7 @@ import pytest
 from pytestqt.qtbot import QtBot
 
 from activitywatch.store import Store
+from activitywatch.watchers.backends import choose_idle_probe, choose_window_probe
 from activitywatch.watchers.builtin import WindowWatcher
 from activitywatch.watchers.kde import PLUGIN_NAME, SERVICE, KdeIdleProbe, KWinWindowProbe
 from activitywatch.watchers.probes import ProbeUnavailable
@@ -106,3 +107,18 @@ def test_the_lock_comes_from_kwins_screen_locker(on_kwin: Desktop) -> None:
         wait_for(lambda: probe.idle() == (12.0, True), "the lock to be seen")
     finally:
         probe.close()
+
+
+def test_the_chooser_picks_the_kwin_script_and_the_wayland_idle_protocol(on_kwin: Desktop) -> None:
+    environ = on_kwin.env | {"XDG_SESSION_TYPE": "wayland"}
+    window = choose_window_probe(environ)
+    try:
+        assert window.backend == "KWin script"
+    finally:
+        window.probe.close()
+    idle = choose_idle_probe(environ, 0.5, use_logind=False)
+    try:
+        assert idle.backend == "Wayland idle notifications (ext_idle_notifier_v1) + KDE screen locker"
+        assert idle.probe.idle()[0] >= 0  # (an earlier test may have left the screen locked)
+    finally:
+        idle.probe.close()

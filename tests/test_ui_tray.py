@@ -290,6 +290,29 @@ def test_a_watcher_that_keeps_failing_is_told_with_its_log(qtbot: QtBot, harness
     assert "failed: RuntimeError" in app.desktop.tooltip()
 
 
+def test_the_tray_about_and_info_name_the_backend_or_why_not(qtbot: QtBot, harness: Harness) -> None:
+    harness.probes.window_backend = "wlr-foreign-toplevel-management"
+    sentence = 'On GNOME (Wayland session) idle time cannot be read; log in with "GNOME on Xorg"'
+    harness.probes.idle_unavailable = sentence
+    app = harness.start()
+    assert app.desktop is not None and app.server is not None
+    qtbot.waitUntil(lambda: running(app, "window"), timeout=WAIT)
+    qtbot.waitUntil(lambda: app.desktop is not None and app.desktop.status() == "trouble", timeout=WAIT)
+    menu = tray_menu(app)
+    assert next(iter(actions(menu))) == f"⚠ AFK (away from keyboard) — unavailable: {sentence}"
+    assert "Window (active application) — via wlr-foreign-toplevel-management" in submenu(menu, "Watchers")
+    assert sentence in app.desktop.tooltip()
+    actions(menu)["About ActivityWatch"].trigger()
+    _title, text = harness.dialogs.told[-1]
+    assert "Window (active application) — via wlr-foreign-toplevel-management" in text
+    assert f"AFK (away from keyboard) — unavailable: {sentence}" in text
+    info = httpx.get(app.server.url + "/api/0/info", timeout=10).json()
+    assert info["watchers"] == {
+        "afk": {"state": "unavailable", "backend": "", "reason": sentence},
+        "window": {"state": "running", "backend": "wlr-foreign-toplevel-management", "reason": ""},
+    }
+
+
 def test_tooltip_shows_todays_active_time(qtbot: QtBot, harness: Harness) -> None:
     app = harness.start(watchers=False)
     assert app.store is not None and app.desktop is not None and app.tracker is not None

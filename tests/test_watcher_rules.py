@@ -31,9 +31,9 @@ def test_afk_state_machine_follows_aw_watcher_afk() -> None:
     assert beats(m, 105, 8) == [(97, 0, "not-afk")]
     for t in range(110, 280, 5):  # polls every 5 s without input
         assert beats(m, t, t - 97) == [(97, 0, "not-afk")]
-    assert beats(m, 280, 183) == [(97, 0, "not-afk"), (97.001, 183, "afk")]  # became afk at the last input
-    assert beats(m, 285, 188) == [(97, 188, "afk")]  # afk lasts until now
-    assert beats(m, 290, 0.5) == [(289.5, 0, "afk"), (289.501, 0, "not-afk")]  # back
+    assert beats(m, 280, 183) == [(97, 0, "not-afk"), (97.001, 182.999, "afk")]  # became afk at the last input
+    assert beats(m, 285, 188) == [(97.001, 187.999, "afk")]  # afk lasts until now (one event: it merges)
+    assert beats(m, 290, 0.5) == [(97.001, 192.499, "afk"), (289.501, 0, "not-afk")]  # back
     assert beats(m, 295, 1) == [(294, 0, "not-afk")]
 
 
@@ -45,8 +45,8 @@ def test_the_first_sample_may_be_afk() -> None:
 def test_a_locked_screen_is_afk_even_with_recent_input() -> None:
     m = AfkStateMachine(timeout=180, poll_time=5)
     beats(m, 10, 1)
-    assert beats(m, 15, 2, locked=True) == [(13, 0, "not-afk"), (13.001, 2, "afk")]
-    assert beats(m, 20, 3, locked=False) == [(17, 0, "afk"), (17.001, 0, "not-afk")]
+    assert beats(m, 15, 2, locked=True) == [(13, 0, "not-afk"), (13.001, 1.999, "afk")]  # until now
+    assert beats(m, 20, 3, locked=False) == [(13.001, 3.999, "afk"), (17.001, 0, "not-afk")]
 
 
 def test_a_suspend_leaves_a_gap() -> None:

@@ -16,7 +16,9 @@ from activitywatch.config import Settings, load_settings
 from activitywatch.gui import GuiApp
 from activitywatch.qtsignals import emit
 from activitywatch.ui.dialogs import Dialogs
+from activitywatch.watchers.backends import Choice
 from activitywatch.watchers.builtin import AfkWatcher, WindowWatcher
+from activitywatch.watchers.probes import ProbeUnavailable
 from activitywatch.watchers.window import ActiveWindow
 from tests.watcher_support import IdleStandIn
 
@@ -85,15 +87,25 @@ class Probes:
     def __init__(self) -> None:
         self.window = WindowProbe()
         self.idle = IdleStandIn()
+        self.window_backend = ""  # set: the window probe comes as this backend's choice
+        self.idle_unavailable = ""  # set: the idle probe cannot work here, for this reason
+
+    def _window(self) -> WindowProbe | Choice[WindowProbe]:
+        return Choice(self.window, self.window_backend) if self.window_backend else self.window
+
+    def _idle(self) -> IdleStandIn:
+        if self.idle_unavailable:
+            raise ProbeUnavailable(self.idle_unavailable)
+        return self.idle
 
     def factories(self, app: GuiApp) -> dict[str, Any]:
         def afk() -> AfkWatcher:
             assert app.store is not None
-            return AfkWatcher(app.store, timeout=60, poll_time=0.05, probe_factory=lambda: self.idle, host=HOST)
+            return AfkWatcher(app.store, timeout=60, poll_time=0.05, probe_factory=self._idle, host=HOST)
 
         def window() -> WindowWatcher:
             assert app.store is not None
-            return WindowWatcher(app.store, poll_time=0.05, probe_factory=lambda: self.window, host=HOST)
+            return WindowWatcher(app.store, poll_time=0.05, probe_factory=self._window, host=HOST)
 
         return {"afk": afk, "window": window}
 

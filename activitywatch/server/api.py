@@ -70,9 +70,15 @@ class Api:
     async def info(self, request: Request) -> Response:
         """Who this server is."""
         o = self.options
-        return json_response(
-            {"hostname": o.hostname, "version": o.version, "testing": o.testing, "device_id": o.device_id}
-        )
+        info: dict[str, object] = {
+            "hostname": o.hostname,
+            "version": o.version,
+            "testing": o.testing,
+            "device_id": o.device_id,
+        }
+        if o.watcher_info is not None:  # an added field: which desktop backend each watcher uses, or why not
+            info["watchers"] = o.watcher_info()
+        return json_response(info)
 
     async def log(self, request: Request) -> Response:
         """The last lines of this run's log file."""

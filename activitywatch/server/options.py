@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -25,3 +26,5 @@ class ServerOptions:
     max_body: int = 16 * MIB
     max_import_body: int = 256 * MIB
     webui_dir: Path | None = None  # another web UI build to serve at `/` instead of the built-in dashboard
+    # the built-in watchers: name -> {"state", "backend", "reason"} (read on each /api/0/info; None: none run)
+    watcher_info: Callable[[], dict[str, dict[str, str]]] | None = None

@@ -136,6 +136,19 @@ COMPONENTS: dict[str, Schema] = {
             "version": {"type": "string"},
             "testing": {"type": "boolean"},
             "device_id": {"type": "string"},
+            "watchers": {
+                "type": "object",
+                "description": "Added by this edition: each built-in watcher's state, the desktop backend it "
+                "uses (e.g. 'wlr-foreign-toplevel-management') and, when it cannot work, the reason",
+                "additionalProperties": {
+                    "type": "object",
+                    "properties": {
+                        "state": {"type": "string"},
+                        "backend": {"type": "string"},
+                        "reason": {"type": "string"},
+                    },
+                },
+            },
         },
     },
     "ExportBucket": {

@@ -18,6 +18,7 @@ class WatcherStatus:
     enabled: bool  # switched on by the user
     state: str  # running, paused, starting, restarting, trouble, unavailable, failed, stopped
     reason: str = ""
+    backend: str = ""  # the desktop backend it reads (e.g. "wlr-foreign-toplevel-management"), once chosen
 
     @property
     def troubled(self) -> bool:

@@ -269,13 +269,18 @@ class Desktop(QObject):
         self.dialogs.inform(f"{TITLE}: GNOME Shell extension", installed.sentence())
 
     def about(self) -> None:
-        """Version, data folder and server address."""
+        """Version, data folder, server address, and what each watcher reads (or why it cannot)."""
         info = self.info
+        watchers = "".join(
+            f"\n{menus.watcher_label(w.name, w.state, w.reason, w.backend)}"
+            + ("" if w.backend or w.troubled else f" — {w.state}")
+            for w in self.tracker.watchers()
+        )
         self.dialogs.inform(
             f"About {TITLE}",
             f"ActivityWatch {info.version}{' (testing)' if info.testing else ''}\n\n"
             f"Data folder: {info.data_dir}\nDatabase: {info.database}\nServer: {info.server_url}\n"
-            f"Logs: {info.log_dir}",
+            f"Logs: {info.log_dir}" + (f"\n\nWatchers:{watchers}" if watchers else ""),
         )
 
     def _on_tray_activated(self, reason: QSystemTrayIcon.ActivationReason) -> None:

@@ -17,11 +17,13 @@ PAUSES = (("15 minutes", 15 * 60), ("1 hour", 60 * 60))
 FORGETS = (("The last 15 minutes…", 15 * 60), ("The last hour…", 60 * 60))
 
 
-def watcher_label(name: str, state: str, reason: str) -> str:
-    """The watcher's menu entry: its name, and what is wrong if anything."""
+def watcher_label(name: str, state: str, reason: str, backend: str = "") -> str:
+    """The watcher's menu entry: its name, and what is wrong if anything (else the backend it reads)."""
     label = WATCHER_LABELS.get(name, name)
     if state in ("trouble", "unavailable", "failed", "restarting"):
         label += f" — {state}: {reason}" if reason else f" — {state}"
+    elif backend:
+        label += f" — via {backend}"
     return label
 
 
@@ -41,7 +43,7 @@ def populate(menu: QMenu, desktop: Desktop) -> None:
 
     watchers = menu.addMenu("Watchers")
     for watcher in desktop.tracker.watchers():
-        action = watchers.addAction(watcher_label(watcher.name, watcher.state, watcher.reason))
+        action = watchers.addAction(watcher_label(watcher.name, watcher.state, watcher.reason, watcher.backend))
         action.setCheckable(True)
         action.setChecked(watcher.enabled)
         action.toggled.connect(partial(desktop.set_watcher_enabled, watcher.name))

@@ -16,8 +16,11 @@ from PySide6.QtCore import QCoreApplication, QObject, QTimer, Signal, Slot
 
 from activitywatch.config import Settings
 from activitywatch.qtsignals import emit
+from activitywatch.watchers.backends import choose_idle_probe
 from activitywatch.watchers.builtin import AfkWatcher, WindowWatcher
 from activitywatch.watchers.heartbeats import HeartbeatSink
+from activitywatch.watchers.media import MediaProbe, open_media_probe
+from activitywatch.watchers.wlroots import IDLE_RESOLUTION
 from activitywatch.watchers.worker import Watcher, WatcherThread
 
 log = logging.getLogger(__name__)
@@ -35,7 +38,17 @@ def watcher_factories(settings: Settings, sink: HeartbeatSink) -> dict[str, Watc
     factories: dict[str, WatcherFactory] = {}
     if settings.afk.enabled:
         afk = settings.afk
-        factories["afk"] = lambda: AfkWatcher(sink, timeout=afk.timeout, poll_time=afk.poll_time)
+
+        def media() -> MediaProbe:
+            return open_media_probe(afk.media_players)
+
+        factories["afk"] = lambda: AfkWatcher(
+            sink,
+            timeout=afk.timeout,
+            poll_time=afk.poll_time,
+            probe_factory=lambda: choose_idle_probe(resolution=min(IDLE_RESOLUTION, afk.timeout / 2)),
+            media_factory=media if afk.media_counts_as_active else None,
+        )
     if settings.window.enabled:
         window = settings.window
         factories["window"] = lambda: WindowWatcher(
@@ -52,7 +65,8 @@ class WatcherSupervisor(QObject):
 
     States: "stopped" (switched off or not started), "starting", "running", "paused", "trouble"
     (writes fail; data kept), "unavailable" (cannot work on this machine), "restarting", "failed"
-    (gave up after too many failures). `reason` says why for the last three.
+    (gave up after too many failures). `reason` says why for the last three; `backend` names the
+    desktop backend the running watcher chose ("" until it has chosen).
     """
 
     state_changed = Signal(str, str)  # state, reason
@@ -77,6 +91,7 @@ class WatcherSupervisor(QObject):
         self.monotonic = monotonic
         self.state = "stopped"
         self.reason = ""
+        self.backend = ""
         self.paused = False
         self.restarts: deque[float] = deque()
         self.worker: WatcherThread | None = None
@@ -94,8 +109,10 @@ class WatcherSupervisor(QObject):
         if self.worker is not None:
             return
         watcher = self.factory()
+        self.backend = ""
         watcher.start_paused = self.paused
         watcher.running.connect(self._on_watcher_running)
+        watcher.backend_chosen.connect(self._on_watcher_backend_chosen)
         watcher.paused.connect(self._on_watcher_paused)
         watcher.unavailable.connect(self._on_watcher_unavailable)
         watcher.failed.connect(self._on_watcher_failed)
@@ -145,6 +162,12 @@ class WatcherSupervisor(QObject):
         if not self._from_current():
             return
         self._set("running", "")
+
+    @Slot(str)
+    def _on_watcher_backend_chosen(self, backend: str) -> None:
+        if not self._from_current():
+            return
+        self.backend = backend
 
     @Slot()
     def _on_watcher_paused(self) -> None:
@@ -209,6 +232,16 @@ class WatcherSet:
             self._app = QCoreApplication([])  # threads and timers need the application object
         self.supervisors = {
             name: WatcherSupervisor(name, factory, restart_delay=restart_delay) for name, factory in factories.items()
+        }
+
+    def process_events(self) -> None:
+        """Handle what the watchers reported (for a main thread that runs no Qt event loop: --no-gui)."""
+        QCoreApplication.processEvents()
+
+    def describe(self) -> dict[str, dict[str, str]]:
+        """Each watcher's state, the desktop backend it uses and the reason of a problem (any thread may ask)."""
+        return {
+            name: {"state": s.state, "backend": s.backend, "reason": s.reason} for name, s in self.supervisors.items()
         }
 
     def start(self, names: Iterable[str] | None = None) -> None:

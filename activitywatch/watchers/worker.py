@@ -13,11 +13,13 @@ import logging
 import time
 import traceback
 from collections.abc import Callable
+from typing import TypeVar
 
 from PySide6.QtCore import QMetaObject, QObject, Qt, QThread, QTimer, Signal, Slot
 
 from activitywatch.core.models import Bucket
 from activitywatch.qtsignals import emit
+from activitywatch.watchers.backends import Choice
 from activitywatch.watchers.heartbeats import Heartbeat, HeartbeatSink
 from activitywatch.watchers.outbox import Outbox
 from activitywatch.watchers.probes import ProbeUnavailable
@@ -25,12 +27,14 @@ from activitywatch.watchers.probes import ProbeUnavailable
 log = logging.getLogger(__name__)
 
 NsClock = Callable[[], int]
+P = TypeVar("P")
 
 
 class Watcher(QObject):
     """A poll loop: `open` the probes, `sample` every `poll_time` seconds, `close` at the end."""
 
     running = Signal()
+    backend_chosen = Signal(str)  # the desktop backend the probes use, for the user
     paused = Signal()
     unavailable = Signal(str)
     failed = Signal(str)
@@ -65,6 +69,13 @@ class Watcher(QObject):
 
     def close(self) -> None:
         """Release the probes."""
+
+    def _chosen(self, opened: P | Choice[P]) -> P:
+        """The probe of a backend choice (announcing the backend), or a probe given as it is."""
+        if isinstance(opened, Choice):
+            emit(self.backend_chosen, opened.backend)
+            return opened.probe
+        return opened
 
     def after_pause(self, now: int) -> None:
         """Sampling resumes at `now` after a pause: nothing in between was observed (subclasses forget it)."""

@@ -21,6 +21,14 @@ RESOURCES = "resources"
 HIDDEN_IMPORTS = [
     "pynput.keyboard._xorg",
     "pynput.mouse._xorg",
+    # The Wayland and D-Bus backends, imported when a watcher starts on such a desktop
+    "activitywatch.watchers.wlroots",
+    "activitywatch.watchers.wlproto.idle",
+    "activitywatch.watchers.wlproto.wlr_foreign_toplevel_management_unstable_v1",
+    "pywayland.client.display",
+    "pywayland.protocol.ext_idle_notify_v1",
+    "activitywatch.watchers.logind",
+    "activitywatch.watchers.media",
     # The Qt modules of the desktop app (tray, dashboard window, single instance, SVG icons), named so
     # the binary always carries QtWebEngine and its resources, whichever module imports them.
     "PySide6.QtWidgets",
