@@ -427,6 +427,24 @@ def test_merge_events_by_keys_matches_aw_core(events: list[Event], keys: list[st
     assert ours(t.merge_events_by_keys(events, keys)) == theirs(aw_transform.merge_events_by_keys(aw(events), keys))
 
 
+POOL = [{"app": "a", "title": "x"}, {"app": "a", "title": "y"}, {"app": "b"}, {"title": "x"}]
+POOL.append({"app": "a", "title": "x"})  # equal to the first, another object
+
+
+@given(
+    st.lists(st.tuples(st.integers(-50, 50), st.integers(0, 10), st.sampled_from(range(len(POOL)))), max_size=40),
+    st.sampled_from([["app"], ["title"], ["app", "title"], ["title", "app"]]),
+)
+@settings(max_examples=200, deadline=None)
+def test_merge_events_by_keys_with_shared_data_matches_aw_core(
+    rows: list[tuple[int, int, int]], keys: list[str]
+) -> None:
+    """Events sharing data objects (as the event cache gives them), in any order, equal ones apart: totals per
+    object, then per group, answer as aw-core does on copies."""
+    events = [Event(start * S, duration * S, POOL[i], n) for n, (start, duration, i) in enumerate(rows)]
+    assert ours(t.merge_events_by_keys(events, keys)) == theirs(aw_transform.merge_events_by_keys(aw(events), keys))
+
+
 # aw-core measures each gap against the last event of the whole list (a slip): in time order that gap is
 # never positive, so it joins every neighbour with the same value, as we do in any order.
 @given(sorted_disjoint())
