@@ -64,6 +64,15 @@ def test_both_layouts_pull_once_skipping_copies_and_this_device(tmp_path: Path) 
         aw_sync_db(aw_folder / "homepc" / home_pc / "test.db", "homepc", version=4)  # {sync_dir}/{host}/{id}/test.db
         aw_sync_db(folder / me.id / "test.db", "me")  # aw-sync run against this app: its own data
         aw_sync_db(aw_folder / "me" / me.id / "test.db", "me")
+        # Not aw-sync's files: Syncthing's hidden folders, a conflict copy, and a smaller stale copy of a
+        # device's file in the other layout (the largest file of a device id wins, as upstream's #710).
+        aw_sync_db(folder / ".stversions" / str(uuid.uuid4()) / "test.db", "old")
+        aw_sync_db(folder / work / "test.sync-conflict-20261204-120000-ABCDEFG.db", "conflict")
+        stale = folder / home_pc / "test.db"  # read before the aw-sync folder
+        stale.parent.mkdir(parents=True)
+        conn = create_rust_db(stale, 5)
+        conn.execute("PRAGMA page_size = 512; VACUUM")  # no events: smaller than the real file
+        conn.close()
         me.syncer.aw_sync_folders = [aw_folder]
 
         report = me.round()

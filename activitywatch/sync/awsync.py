@@ -45,13 +45,19 @@ def _size(path: Path) -> int:
         return -1
 
 
-def find_databases(folder: Path, own: str) -> dict[str, Path]:
-    """The aw-sync `test.db` of each other device in `folder` (both layouts; the largest per device id)."""
+def find_databases(folders: list[Path], own: str) -> dict[str, Path]:
+    """The aw-sync `test.db` of each other device in `folders` (both layouts; the largest per device id)."""
     found: dict[str, Path] = {}
+    for folder in folders:
+        _scan(folder, own, found)
+    return found
+
+
+def _scan(folder: Path, own: str, found: dict[str, Path]) -> None:
     try:
         tops = sorted(os.scandir(folder), key=lambda e: e.name)
     except OSError:
-        return found
+        return
     for top in tops:
         if top.name.startswith(".") or not top.is_dir():
             continue
@@ -70,7 +76,6 @@ def find_databases(folder: Path, own: str) -> dict[str, Path]:
             device = path.parent.name
             if device not in found or _size(path) > _size(found[device]):
                 found[device] = path
-    return found
 
 
 def _stamp(path: Path) -> list[list[int]]:

@@ -301,23 +301,18 @@ class Syncer:
 
     def _pull_aw_sync(self, report: RoundReport, apply: bool) -> None:
         """Pull the aw-sync (v1) files of the sync folder and of the configured aw-sync folders."""
-        seen: set[str] = set()
-        for folder in [self.folder, *self.aw_sync_folders]:
-            for device, path in awsync.find_databases(folder, self.device).items():
-                if device in seen:
-                    continue
-                seen.add(device)
-                status = DeviceStatus(device)
-                report.devices.append(status)
-                try:
-                    found = awsync.pull_file(self.store, device, path, apply, self._clock)
-                except AwError as exc:
-                    status.error = f"aw-sync device {device}: {exc.message}"
-                    log.warning("Pulling the aw-sync file %s stopped: %s", path, exc.message)
-                    continue
-                status.hostname, status.events, status.last_pull = found.hostname, found.events, found.last_pull
-                status.last_push = path.stat().st_mtime_ns if path.exists() else None
-                report.pulled.add(found.applied)
+        for device, path in awsync.find_databases([self.folder, *self.aw_sync_folders], self.device).items():
+            status = DeviceStatus(device)
+            report.devices.append(status)
+            try:
+                found = awsync.pull_file(self.store, device, path, apply, self._clock)
+            except AwError as exc:
+                status.error = f"aw-sync device {device}: {exc.message}"
+                log.warning("Pulling the aw-sync file %s stopped: %s", path, exc.message)
+                continue
+            status.hostname, status.events, status.last_pull = found.hostname, found.events, found.last_pull
+            status.last_push = path.stat().st_mtime_ns if path.exists() else None
+            report.pulled.add(found.applied)
 
     def _pull_device(self, device: str, status: DeviceStatus, report: RoundReport, apply: bool = True) -> None:
         base = self.folder / device
