@@ -35,15 +35,15 @@ class TrackerSync:
             return SyncState(True, "Sync: off (see the log)" if self.settings.sync.enabled else "Sync: switched off")
         report, at = thread.last, thread.last_at
         if report is None or at is None:
-            return SyncState(True, "Sync: first round under way…")
+            return SyncState(True, "Sync: first round under way…", running=True)
         when = time.strftime("%H:%M", time.localtime(at))
         errors = report.errors
         if errors:
             line = f"⚠ Sync at {when}: {errors[0]}"
             short = line if len(line) <= MAX_LINE else line[: MAX_LINE - 1] + "…"
-            return SyncState(True, short, "\n".join(errors))
+            return SyncState(True, short, "\n".join(errors), running=True)
         others = sum(1 for d in report.devices if not d.this_device)
-        return SyncState(True, f"Synced at {when} with {others} other device{'s' if others != 1 else ''}")
+        return SyncState(True, f"Synced at {when} with {others} other device{'s' if others != 1 else ''}", running=True)
 
     def sync_now(self) -> None:
         """Ask the sync thread for a round now."""

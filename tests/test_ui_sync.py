@@ -74,6 +74,15 @@ def test_set_up_from_the_tray_then_sync_now(qtbot: QtBot, harness: Harness, tmp_
     harness.stop(app)
     again = harness.start()
     qtbot.waitUntil(lambda: status_line(tray_menu(again)).startswith("Synced at "), timeout=WAIT)
+    harness.stop(again)
+
+    # Switched off in the config: set up, but this run does not sync, so Sync now is greyed out.
+    config = tmp_path / "config.toml"
+    config.write_text("[sync]\nenabled = false\n")
+    off = harness.start(config_file=config)
+    entries = submenu(tray_menu(off), "Sync")
+    assert next(iter(entries)) == "Sync: switched off"
+    assert [a.isEnabled() for a in entries.values()] == [False, False, False]
 
 
 def test_a_broken_folder_shows_on_the_status_line(qtbot: QtBot, harness: Harness, tmp_path: Path) -> None:

@@ -57,6 +57,7 @@ class SyncState:
     configured: bool
     line: str
     detail: str = ""  # the whole of what went wrong (the line is cut short), shown as its tooltip
+    running: bool = False  # this run syncs (Sync now can do something)
 
 
 class Tracker(Protocol):

@@ -77,7 +77,7 @@ def populate(menu: QMenu, desktop: Desktop) -> None:
     if state.detail:
         line.setToolTip(state.detail)
         sync.setToolTipsVisible(True)
-    sync.addAction("Sync now", desktop.sync_now).setEnabled(state.configured)
+    sync.addAction("Sync now", desktop.sync_now).setEnabled(state.running)
     sync.addAction("Set up…", desktop.sync_setup).setEnabled(not state.configured)
 
     forget = menu.addMenu("Forget")
