@@ -80,6 +80,7 @@ class SyncConfig:
     folder: Path | None = None
     enabled: bool = True
     interval: float = 60.0
+    aw_sync_folder: Path | None = None  # an aw-sync (v1) folder also pulled from, read-only
 
 
 @dataclass(frozen=True)
@@ -209,7 +210,7 @@ _SECTIONS: dict[str, tuple[str, dict[str, Checker]]] = {
     ),
     "storage": ("storage", {"encrypt": _bool}),
     "auth": ("auth", {"require_token": _bool}),
-    "sync": ("sync", {"folder": _folder, "enabled": _bool, "interval": _positive}),
+    "sync": ("sync", {"folder": _folder, "enabled": _bool, "interval": _positive, "aw_sync_folder": _folder}),
     "watchers.afk": (
         "afk",
         {

@@ -26,6 +26,7 @@ from activitywatch.beside import AlreadyRunning, start_server_beside
 from activitywatch.config import Settings, default_config_file, default_data_dir
 from activitywatch.core.errors import AwError, NotFound
 from activitywatch.gui_import import TrackerImports
+from activitywatch.gui_sync import TrackerSync
 from activitywatch.server.runner import ApiServer
 from activitywatch.store import Store
 from activitywatch.sync.runner import SyncThread
@@ -53,7 +54,7 @@ def day_start(now: datetime, setting: object) -> datetime:
     return start if start <= now else start - timedelta(days=1)
 
 
-class DesktopTracker(TrackerImports):
+class DesktopTracker(TrackerImports, TrackerSync):
     """The UI's view of the tracker (ui.backend.Tracker), over the store and the watchers."""
 
     def __init__(
@@ -283,6 +284,7 @@ class GuiApp:
             enabled = {name: state.watcher_enabled(name) for name in factories}
             self.watchers = WatcherSet(factories, restart_delay=self.restart_delay)
         self.tracker = DesktopTracker(self.store, self.watchers, enabled)
+        self.tracker.settings = settings
         info = app_info(settings, self.server)
         command = launch_command(autostart_arguments(settings))
         self.desktop = Desktop(
@@ -304,7 +306,7 @@ class GuiApp:
             self.desktop.importer.offer_first_start()
         if self.watchers is not None:
             self.watchers.start(name for name, on in enabled.items() if on)
-        self.sync = start_sync(settings, self.store)
+        self.sync = self.tracker.sync_thread = start_sync(settings, self.store)
         log.info("ActivityWatch %s%s", VERSION, " (testing)" if settings.testing else "")
         log.info("Data folder: %s; dashboard: %s/", settings.data_dir, self.server.url)
         return None
@@ -317,6 +319,8 @@ class GuiApp:
         if self.watchers is not None:
             self.watchers.stop(timeout)
             self.watchers = None
+        if self.tracker is not None and self.tracker.sync_thread is not None:
+            self.sync = self.tracker.sync_thread  # started from the tray's Set up… after the start
         if self.sync is not None:
             self.sync.stop(2 * timeout)  # after the watchers: their last events go out too
             self.sync = None

@@ -36,7 +36,7 @@ def test_the_menu_has_every_entry(qtbot: QtBot, harness: Harness) -> None:
     menu = tray_menu(app)
     top = list(actions(menu))
     assert top == [
-        "Open Dashboard", "Watchers", "Pause tracking", "Export", "Import", "Forget", "Open API browser",
+        "Open Dashboard", "Watchers", "Pause tracking", "Export", "Import", "Sync", "Forget", "Open API browser",
         "Open data folder",
         "Open config folder", "Open log folder", "Start at login", "About ActivityWatch", "Quit ActivityWatch",
     ]  # fmt: skip

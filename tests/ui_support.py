@@ -39,6 +39,8 @@ class ScriptedDialogs(Dialogs):
         # answers to choose(): an index, or a function called with the text that returns one (None: closed)
         self.choices: list[int | Callable[[str], int | None] | None] = []
         self.offered: list[tuple[str, str, tuple[str, ...]]] = []
+        self.folder: Path | None = None  # folder_path's answer
+        self.typed: str | None = None  # text's answer
 
     def ask(self, title: str, text: str, yes: str) -> bool:
         self.asked.append((title, text))
@@ -60,6 +62,14 @@ class ScriptedDialogs(Dialogs):
     def confirm(self, title: str, text: str) -> bool:
         self.asked.append((title, text))
         return self.agree
+
+    def folder_path(self, title: str) -> Path | None:
+        self.asked.append((title, ""))
+        return self.folder
+
+    def text(self, title: str, label: str) -> str | None:
+        self.asked.append((title, label))
+        return self.typed
 
     def inform(self, title: str, text: str, parent: QWidget | None = None) -> None:
         self.told.append((title, text))

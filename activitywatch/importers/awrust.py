@@ -10,13 +10,14 @@ from __future__ import annotations
 
 import logging
 import time
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 import orjson
 
 from activitywatch.core.errors import InvalidInput
-from activitywatch.core.models import Event
+from activitywatch.core.models import Bucket, Event
 from activitywatch.core.timestamps import MAX_NS
 from activitywatch.core.wire import bucket_from_wire, check_setting_key, check_value
 from activitywatch.importers.source import (
@@ -42,6 +43,7 @@ SQL_EVENTS = (
     "SELECT iif(typeof(starttime) = 'integer', starttime, NULL), iif(typeof(endtime) = 'integer', endtime, NULL),"
     " CAST(data AS BLOB) FROM events WHERE bucketrow = ? ORDER BY starttime"
 )
+SQL_EVENTS_IDS = SQL_EVENTS.replace("SELECT ", "SELECT id, ", 1)
 SQL_SETTINGS = "SELECT CAST(substr(key, 10) AS BLOB), CAST(value AS BLOB) FROM key_value WHERE key LIKE 'settings.%'"
 
 
@@ -97,11 +99,19 @@ class AwServerRustSource(DatabaseSource):
 
     def events(self, bucket_id: str, key: int) -> Batches:
         """The bucket's events in batches (unreadable rows skipped and counted)."""
+        return self._events(bucket_id, key, with_ids=False)
+
+    def events_with_ids(self, bucket_id: str, key: int) -> Batches:
+        """The bucket's events in batches, each with its row id (what sync keeps as its origin id)."""
+        return self._events(bucket_id, key, with_ids=True)
+
+    def _events(self, bucket_id: str, key: int, with_ids: bool) -> Batches:
         # The hot loop of a big import: batches are cut here rather than through Batcher (a call per event).
         batch: list[Event] = []
         size = 0
         with reading(self.path):
-            for start, end, raw in self._db.conn.execute(SQL_EVENTS, (key,)):
+            for row in self._db.conn.execute(SQL_EVENTS_IDS if with_ids else SQL_EVENTS, (key,)):
+                event_id, start, end, raw = row if with_ids else (None, *row)
                 if type(start) is not int or type(end) is not int or not start <= end <= MAX_NS:
                     self.skip(bucket_id)
                     continue
@@ -109,13 +119,18 @@ class AwServerRustSource(DatabaseSource):
                 if data is None:
                     self.skip(bucket_id)
                     continue
-                batch.append(Event(start, end - start, data))
+                batch.append(Event(start, end - start, data, event_id))
                 size += len(raw)
                 if len(batch) >= BATCH_EVENTS or size >= BATCH_BYTES:
                     yield batch
                     batch, size = [], 0
         if batch:
             yield batch
+
+    def buckets_with_ids(self) -> Iterator[tuple[Bucket, Batches]]:
+        """Each bucket with its events in batches, the events carrying their row ids."""
+        for summary in self.summaries:
+            yield summary.bucket, self.events_with_ids(summary.bucket.id, self._keys[summary.bucket.id])
 
 
 def open_aw_server_rust(path: Path) -> AwServerRustSource:

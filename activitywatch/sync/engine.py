@@ -16,7 +16,7 @@ import contextlib
 import logging
 import os
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -34,7 +34,7 @@ from activitywatch.store.syncfeed import (
     setting_stamps,
     settings_to_push,
 )
-from activitywatch.sync import documents
+from activitywatch.sync import awsync, documents
 from activitywatch.sync.folder import (
     MANIFEST,
     SEGMENT_NAME,
@@ -105,8 +105,10 @@ class Syncer:
         hostname: str,
         instance: str,
         clock: Callable[[], int] = time.time_ns,
+        aw_sync_folders: Sequence[Path] = (),
     ) -> None:
         self.store = store
+        self.aw_sync_folders = list(aw_sync_folders)  # aw-sync (v1) folders pulled from, read-only
         self.folder = folder
         self.key = key
         self.device = device
@@ -295,6 +297,22 @@ class Syncer:
             except FolderError as exc:
                 log.warning("Sync pull from %s stopped: %s", device, exc.message)
                 status.error = exc.message
+        self._pull_aw_sync(report, apply)
+
+    def _pull_aw_sync(self, report: RoundReport, apply: bool) -> None:
+        """Pull the aw-sync (v1) files of the sync folder and of the configured aw-sync folders."""
+        for device, path in awsync.find_databases([self.folder, *self.aw_sync_folders], self.device).items():
+            status = DeviceStatus(device)
+            report.devices.append(status)
+            try:
+                found = awsync.pull_file(self.store, device, path, apply, self._clock)
+            except AwError as exc:
+                status.error = f"aw-sync device {device}: {exc.message}"
+                log.warning("Pulling the aw-sync file %s stopped: %s", path, exc.message)
+                continue
+            status.hostname, status.events, status.last_pull = found.hostname, found.events, found.last_pull
+            status.last_push = path.stat().st_mtime_ns if path.exists() else None
+            report.pulled.add(found.applied)
 
     def _pull_device(self, device: str, status: DeviceStatus, report: RoundReport, apply: bool = True) -> None:
         base = self.folder / device

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 import threading
+import time
 from collections.abc import Callable
 
 from activitywatch.sync.engine import RoundReport, Syncer
@@ -19,6 +20,7 @@ class SyncThread:
         self.syncer = syncer
         self.interval = interval
         self.last: RoundReport | None = None
+        self.last_at: float | None = None  # when the last round ended (time.time())
         self._on_round = on_round
         self._stop = threading.Event()
         self._now = threading.Event()
@@ -40,7 +42,7 @@ class SyncThread:
             except Exception:  # a bug must not end the app's syncing for good
                 log.exception("Sync round failed")
                 return
-            self.last = report
+            self.last, self.last_at = report, time.time()
             if report.pushed_segments or report.pulled.events_changed or report.pulled.events_deleted:
                 log.info(
                     "Sync: pushed %d events, applied %d changes and %d deletions",

@@ -150,7 +150,8 @@ def make_syncer(settings: Settings, store: Store, device: str, hostname: str) ->
     setup = load_setup(settings)
     if setup is None:
         return None
-    return Syncer(store, setup.folder, setup.key, device, hostname, setup.instance)
+    extra = [settings.sync.aw_sync_folder] if settings.sync.aw_sync_folder is not None else []
+    return Syncer(store, setup.folder, setup.key, device, hostname, setup.instance, aw_sync_folders=extra)
 
 
 def configured(settings: Settings) -> bool:

@@ -50,6 +50,16 @@ class FoundData:
     end: int | None
 
 
+@dataclass(frozen=True)
+class SyncState:
+    """Sync as the menu shows it: whether it is set up, and one line saying how it goes."""
+
+    configured: bool
+    line: str
+    detail: str = ""  # the whole of what went wrong (the line is cut short), shown as its tooltip
+    running: bool = False  # this run syncs (Sync now can do something)
+
+
 class Tracker(Protocol):
     """The running tracker, as the UI may use it (called on the main thread, except `export`)."""
 
@@ -97,4 +107,17 @@ class Tracker(Protocol):
 
         Called on a worker thread; `progress` is called from it.
         """
+        ...
+
+    def sync_state(self) -> SyncState:
+        """Whether sync is set up, and how its last round went."""
+        ...
+
+    def sync_now(self) -> None:
+        """Ask for a sync round now (returns at once)."""
+        ...
+
+    def sync_setup(self, folder: Path, key: str) -> tuple[bool, str]:
+        """Set sync up through `folder` (`key` empty: as the first device) and start syncing; whether it
+        worked, and a sentence for the user (with the new key when it is the first device)."""
         ...

@@ -233,6 +233,26 @@ class Desktop(QObject):
         else:
             self.notify("Export finished", f"{buckets} bucket{'s' if buckets != 1 else ''} written to {job.target}.")
 
+    def sync_now(self) -> None:
+        """Ask for a sync round now (the status line shows how it went the next time the menu opens)."""
+        self.tracker.sync_now()
+
+    def sync_setup(self) -> None:
+        """Set sync up: the shared folder, then the key of the first computer (empty: this is the first)."""
+        folder = self.dialogs.folder_path("The folder you keep in sync between your computers (e.g. with Syncthing)")
+        if folder is None:
+            return
+        key = self.dialogs.text(
+            "Sync key",
+            "The sync key shown when sync was set up on your first computer.\n"
+            "Leave it empty if this is the first computer: a new key is made and shown.",
+        )
+        if key is None:
+            return
+        ok, message = self.tracker.sync_setup(folder, key)
+        self.dialogs.inform("Sync" if ok else "Sync was not set up", message)
+        self.refresh()
+
     def forget_last(self, seconds: int) -> None:
         """After confirmation, delete what was recorded in the last `seconds` from every bucket."""
         end = self.clock()

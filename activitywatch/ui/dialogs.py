@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from pathlib import Path
 
-from PySide6.QtWidgets import QFileDialog, QMessageBox, QWidget
+from PySide6.QtWidgets import QFileDialog, QInputDialog, QMessageBox, QWidget
 
 TITLE = "ActivityWatch"
 
@@ -51,6 +51,16 @@ class Dialogs:
         """A file to open, or None when the user cancels (`kinds`: a Qt name filter)."""
         name, _ = QFileDialog.getOpenFileName(None, title, str(Path.home()), kinds)
         return Path(name) if name else None
+
+    def folder_path(self, title: str) -> Path | None:
+        """A folder, or None when the user cancels."""
+        name = QFileDialog.getExistingDirectory(None, title, str(Path.home()))
+        return Path(name) if name else None
+
+    def text(self, title: str, label: str) -> str | None:
+        """A line the user types (may be empty), or None when the user cancels."""
+        value, ok = QInputDialog.getText(None, title, label)
+        return value if ok else None
 
     def inform(self, title: str, text: str, parent: QWidget | None = None) -> None:
         """A message that does not block the app."""

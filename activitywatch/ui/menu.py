@@ -70,6 +70,16 @@ def populate(menu: QMenu, desktop: Desktop) -> None:
     imports.addAction("From ActivityWatch…", desktop.importer.from_activitywatch)
     imports.addAction("From a file…", desktop.importer.from_file)
 
+    sync = menu.addMenu("Sync")
+    state = desktop.tracker.sync_state()
+    line = sync.addAction(state.line)
+    line.setEnabled(False)
+    if state.detail:
+        line.setToolTip(state.detail)
+        sync.setToolTipsVisible(True)
+    sync.addAction("Sync now", desktop.sync_now).setEnabled(state.running)
+    sync.addAction("Set up…", desktop.sync_setup).setEnabled(not state.configured)
+
     forget = menu.addMenu("Forget")
     for label, seconds in FORGETS:
         forget.addAction(label, partial(desktop.forget_last, seconds))
