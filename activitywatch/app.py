@@ -29,6 +29,7 @@ from activitywatch.server.runner import ApiServer, check_tls
 from activitywatch.store import ForgetReport, ImportReport, Store
 from activitywatch.store.database import decrypt_file, encrypt_file, is_encrypted
 from activitywatch.sync import setup as sync_setup
+from activitywatch.sync.devices import devices_report
 from activitywatch.sync.engine import RoundReport
 from activitywatch.sync.runner import SyncThread
 
@@ -204,8 +205,12 @@ def decrypt_database(settings: Settings, progress: Callable[[str], None]) -> Pat
 WatcherInfo = Callable[[], dict[str, dict[str, str]]]
 
 
-def server_options(settings: Settings, watcher_info: WatcherInfo | None = None) -> ServerOptions:
-    """What the API server needs from the settings (and where it reads the watchers' state)."""
+def server_options(
+    settings: Settings,
+    watcher_info: WatcherInfo | None = None,
+    sync_devices: Callable[[], dict[str, Any]] | None = None,
+) -> ServerOptions:
+    """What the API server needs from the settings (and where it reads the watchers' and devices' state)."""
     return ServerOptions(
         hostname=socket.gethostname(),
         device_id=device_id(settings.data_dir),
@@ -219,6 +224,7 @@ def server_options(settings: Settings, watcher_info: WatcherInfo | None = None) 
         require_token=settings.auth.require_token,
         webui_dir=settings.server.webui_dir,
         watcher_info=watcher_info,
+        sync_devices=sync_devices,
     )
 
 
@@ -229,7 +235,8 @@ def build_server(settings: Settings, store: Store, watcher_info: WatcherInfo | N
             f"Serving on {settings.server.host} (not only this computer) needs API tokens, and there are none; "
             "create one with: activitywatch token create --name NAME --scope admin"
         )
-    options = server_options(settings, watcher_info)
+    this, hostname = device_id(settings.data_dir), socket.gethostname()
+    options = server_options(settings, watcher_info, lambda: devices_report(settings, store, this, hostname))
     if settings.server.tls_cert is not None and settings.server.tls_key is not None:
         check_tls(settings.server.tls_cert, settings.server.tls_key)
     return ApiServer(

@@ -737,6 +737,7 @@ def route_cases() -> Iterator[Case]:
     paths = [
         "/api/0/info",
         "/api/0/log",
+        "/api/0/sync/devices",
         "/api/0/buckets/",
         "/api/0/buckets",
         "/api/0/buckets/b1",
@@ -755,6 +756,7 @@ def route_cases() -> Iterator[Case]:
     for method, path in [
         ("POST", "/api/0/info"),
         ("DELETE", "/api/0/log"),
+        ("POST", "/api/0/sync/devices"),
         ("POST", "/api/0/buckets/"),
         ("DELETE", "/api/0/buckets"),
         ("PUT", "/api/0/buckets/b1/events"),

@@ -35,6 +35,7 @@ JSON = {"Content-Type": "application/json"}
 DOCUMENTED = {
     "GET /api/0/info",
     "GET /api/0/log",
+    "GET /api/0/sync/devices",
     "GET /api/0/buckets/",
     "GET /api/0/buckets/{bucket_id}",
     "POST /api/0/buckets/{bucket_id}",

@@ -87,6 +87,14 @@ class Api:
             return json_response([])
         return json_response(await self.calls.slow(_tail, path, LOG_LINES))
 
+    async def sync_devices(self, request: Request) -> Response:
+        """Every sync device: last seen, data range, errors (read-only; only this one when sync is off)."""
+        o = self.options
+        if o.sync_devices is not None:  # reads the sync folder's manifests: in a worker thread
+            return json_response(await self.calls.slow(o.sync_devices))
+        own = {"device_id": o.device_id, "hostname": o.hostname, "this_device": True, "error": None}
+        return json_response({"enabled": False, "folder": None, "errors": [], "devices": [own]})
+
     # ------------------------------------------------------------------ buckets
 
     async def list_buckets(self, request: Request) -> Response:
@@ -267,6 +275,15 @@ class Api:
                 "The last lines of the server log",
                 "info",
                 replies={200: Reply("Log lines", {"type": "array", "items": {"type": "string"}})},
+                errors=(),
+            ),
+            Operation(
+                "GET",
+                "/api/0/sync/devices",
+                self.sync_devices,
+                "Every sync device: last seen, data range, errors",
+                "info",
+                replies={200: Reply("Sync on or off, and each device's state", ref("SyncDevices"))},
                 errors=(),
             ),
             Operation(

@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 MIB = 1024 * 1024
 
@@ -28,3 +29,5 @@ class ServerOptions:
     webui_dir: Path | None = None  # another web UI build to serve at `/` instead of the built-in dashboard
     # the built-in watchers: name -> {"state", "backend", "reason"} (read on each /api/0/info; None: none run)
     watcher_info: Callable[[], dict[str, dict[str, str]]] | None = None
+    # every sync device's state for /api/0/sync/devices (read in a worker thread; None: sync is not offered)
+    sync_devices: Callable[[], dict[str, Any]] | None = None
