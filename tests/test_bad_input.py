@@ -785,7 +785,14 @@ def route_cases() -> Iterator[Case]:
     yield Case("POST /api/0/nope", "POST", "/api/0/nope", 404, "No such endpoint", b"{}")
     yield Case("post events | Host evil.com", "POST", "/api/0/buckets/b1/events", 400, "Host header is invalid",
                EV_OK, (*JSON, ("Host", "evil.com")))  # fmt: skip
-    for path in ("/api/0/info", "/api/0/log", "/api/0/buckets/", "/api/0/export", "/api/0/settings"):
+    for path in (
+        "/api/0/info",
+        "/api/0/log",
+        "/api/0/sync/devices",
+        "/api/0/buckets/",
+        "/api/0/export",
+        "/api/0/settings",
+    ):
         yield Case(f"GET {path} | Host 127.0.0.1.evil.com", "GET", path, 400, "Host header is invalid",
                    headers=(("Host", "127.0.0.1.evil.com"),))  # fmt: skip
 

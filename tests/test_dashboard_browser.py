@@ -102,6 +102,7 @@ VIEWS = [
     ("reports", f"/reports/2026-11-16/{seed.DAY}"),
     ("buckets", "/buckets"),
     ("bucket-events", f"/buckets/{seed.WINDOW}"),
+    ("devices", "/devices"),
     ("query", "/query"),
     ("privacy", "/privacy"),
     ("settings", "/settings"),

@@ -12,6 +12,7 @@ import pytest
 from activitywatch import app
 from activitywatch.config import Settings, load_settings
 from activitywatch.core.models import Bucket, Event
+from tests.browser import Browser, chromium
 from tests.conftest import cli_env
 
 KEYRING = {"PYTHON_KEYRING_BACKEND": "keyrings.alt.file.PlaintextKeyring"}
@@ -53,7 +54,16 @@ def _served(settings: Settings) -> Iterator[httpx.Client]:
         store.close()
 
 
-def test_every_device_with_last_seen_data_range_and_errors(home: Path) -> None:
+@pytest.fixture(scope="module")
+def browser() -> Iterator[Browser]:
+    """One Chromium for the module."""
+    with chromium("http://127.0.0.1:1") as b:
+        yield b
+        assert b.foreign_requests() == []
+
+
+def _three_devices(home: Path) -> tuple[Path, list[Settings]]:
+    """Devices one, two and three set up with init/join over `home/Sync`, synced once; a fourth is damaged."""
     folder = home / "Sync"
     one, two, three = (load_settings(data_dir=home / name, testing=True, port=0) for name in ("one", "two", "three"))
     key = app.sync_init(one, folder)
@@ -67,6 +77,11 @@ def test_every_device_with_last_seen_data_range_and_errors(home: Path) -> None:
     broken_dir = folder / "ffffffff-0000-0000-0000-000000000000"
     broken_dir.mkdir()
     (broken_dir / "manifest").write_bytes(b"not a sealed manifest")  # damaged, or another key's
+    return folder, [one, two, three]
+
+
+def test_every_device_with_last_seen_data_range_and_errors(home: Path) -> None:
+    folder, (one, two, three) = _three_devices(home)
     ids = {name: app.device_id(s.data_dir) for name, s in (("one", one), ("two", two), ("three", three))}
     with _served(two) as http:
         reply = http.get("/api/0/sync/devices")
@@ -100,3 +115,28 @@ def test_sync_off_lists_only_this_device(home: Path) -> None:
     [row] = doc["devices"]
     assert row["this_device"] is True and row["device_id"] == app.device_id(alone.data_dir)
     assert (row["first_event"], row["last_event"]) == ("2024-05-01T00:00:00+00:00", "2024-05-01T00:03:00+00:00")
+
+
+def test_the_devices_view_lists_every_device_and_its_error(home: Path, browser: Browser) -> None:
+    _folder, (one, two, _three) = _three_devices(home)
+    with _served(two) as http:
+        browser.base_url = str(http.base_url).rstrip("/")
+        browser.open("/devices")
+        rows = browser.driver.find_elements("css selector", "#device-table tbody tr")
+        assert len(rows) == 4
+        first = browser.find(f'tr[data-device="{app.device_id(one.data_dir)}"]').text
+        assert "2024-05-01 02:00:00 \u2013 2024-05-01 02:10:00" in first and "never" not in first  # Berlin time
+        broken = browser.find('tr[data-device="ffffffff-0000-0000-0000-000000000000"] .device-error').text
+        assert broken.startswith("Device ffffffff-0000-0000-0000-000000000000: ")
+        assert "1 with errors" in browser.text(".view-header")
+        assert not browser.driver.find_elements("css selector", "#sync-off")
+        assert "null" not in browser.text("#view") and "undefined" not in browser.text("#view")
+        browser.screenshot("devices")
+    alone = load_settings(data_dir=home / "alone", testing=True, port=0)
+    with _served(alone) as http:
+        browser.base_url = str(http.base_url).rstrip("/")
+        browser.open("/devices")
+        assert "Sync is off; set it up with activitywatch sync init" in browser.text("#sync-off")
+        assert len(browser.driver.find_elements("css selector", "#device-table tbody tr")) == 1
+        assert "(this device)" in browser.text("#device-table")
+    assert browser.console_errors() == []

@@ -57,13 +57,11 @@ def devices_report(settings: Settings, store: Store, device: str, hostname: str)
     if not settings.sync.enabled or not sync_setup.configured(settings):
         own = DeviceStatus(device, hostname, this_device=True)
         return {"enabled": False, "folder": None, "errors": [], "devices": [_row(own, ranges)]}
+    problem = "Sync is not set up on this device."
     try:
         syncer = sync_setup.make_syncer(settings, store, device, hostname)
     except AwError as exc:  # e.g. the key is not in the keyring: say so on this device's row
-        syncer = None
-        problem = exc.message
-    else:
-        problem = None if syncer is not None else "Sync is not set up on this device."
+        syncer, problem = None, exc.message
     if syncer is None:
         own = DeviceStatus(device, hostname, this_device=True, error=problem)
         return {"enabled": True, "folder": None, "errors": [problem], "devices": [_row(own, ranges)]}

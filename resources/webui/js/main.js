@@ -5,13 +5,14 @@ import { h } from "./format.js";
 import { loadSettings, saveSetting, setting } from "./settings.js";
 import * as activity from "./views/activity.js";
 import * as buckets from "./views/buckets.js";
+import * as devices from "./views/devices.js";
 import * as privacy from "./views/privacy.js";
 import * as queryView from "./views/query.js";
 import * as reports from "./views/reports.js";
 import * as settingsView from "./views/settings.js";
 import * as timeline from "./views/timeline.js";
 
-const VIEWS = { activity, timeline, reports, buckets, query: queryView, privacy, settings: settingsView };
+const VIEWS = { activity, timeline, reports, buckets, devices, query: queryView, privacy, settings: settingsView };
 const root = document.getElementById("view");
 let generation = 0;
 
