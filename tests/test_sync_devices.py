@@ -93,12 +93,12 @@ def test_every_device_with_last_seen_data_range_and_errors(home: Path) -> None:
     assert rows[ids["two"]]["first_event"] is None and rows[ids["two"]]["error"] is None
     first = rows[ids["one"]]
     assert first["this_device"] is False and first["error"] is None
-    assert (first["first_event"], first["last_event"]) == ("2024-05-01T00:00:00+00:00", "2024-05-01T00:10:00+00:00")
+    assert (first["first_event"], first["last_event"]) == ("2024-05-01T00:00:00Z", "2024-05-01T00:10:00Z")
     assert first["events_synced"] == 10 and first["buckets"] == 1 and first["segments_behind"] == 0
     assert first["last_push"] is not None and first["last_pull"] is not None
     assert first["last_seen"] == max(first["last_push"], first["last_pull"])
     third = rows[ids["three"]]
-    assert (third["first_event"], third["last_event"]) == ("2024-05-01T01:00:00+00:00", "2024-05-01T01:05:00+00:00")
+    assert (third["first_event"], third["last_event"]) == ("2024-05-01T01:00:00Z", "2024-05-01T01:05:00Z")
     assert third["events_synced"] == 5
     broken = rows["ffffffff-0000-0000-0000-000000000000"]
     assert broken["error"].startswith("Device ffffffff-0000-0000-0000-000000000000: ")
@@ -114,7 +114,7 @@ def test_sync_off_lists_only_this_device(home: Path) -> None:
     assert doc["enabled"] is False and doc["folder"] is None
     [row] = doc["devices"]
     assert row["this_device"] is True and row["device_id"] == app.device_id(alone.data_dir)
-    assert (row["first_event"], row["last_event"]) == ("2024-05-01T00:00:00+00:00", "2024-05-01T00:03:00+00:00")
+    assert (row["first_event"], row["last_event"]) == ("2024-05-01T00:00:00Z", "2024-05-01T00:03:00Z")
 
 
 def test_the_devices_view_lists_every_device_and_its_error(home: Path, browser: Browser) -> None:

@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
 from typing import Any
 
 from activitywatch.config import Settings
 from activitywatch.core.errors import AwError
+from activitywatch.core.timestamps import format_timestamp
 from activitywatch.store import Store
 from activitywatch.store.syncfeed import remote_buckets
 from activitywatch.sync import setup as sync_setup
@@ -14,7 +14,7 @@ from activitywatch.sync.engine import DeviceStatus
 
 
 def _iso(ns: int | None) -> str | None:
-    return None if ns is None else datetime.fromtimestamp(ns / 1e9, UTC).isoformat()
+    return None if ns is None else format_timestamp(ns)
 
 
 def _ranges(store: Store, this_device: str) -> dict[str, tuple[int | None, int | None, int]]:
