@@ -101,6 +101,11 @@ def _folder(path: Path, create: bool) -> Path:
     return path
 
 
+def make_folder(path: Path) -> Path:
+    """Create the sync folder if needed; its absolute path."""
+    return _folder(path, create=True)
+
+
 def init(settings: Settings, folder: Path, device: str) -> str:
     """Set up sync on the first device; return the new key (to be entered on the others)."""
     folder = _folder(folder, create=True)
