@@ -69,4 +69,4 @@ class BackgroundJob(QObject):
         self.error, self.result = error, result
         self.dialog.reset()
         self.dialog.hide()
-        self.done.emit(error, result)
+        emit(self.done, error, result)
