@@ -30,16 +30,21 @@ def _account(db_path: Path) -> str:
     return str(db_path.resolve())
 
 
-def stored_key(db_path: Path) -> str | None:
-    """The key of this database, or None when the keyring has none."""
+def _read(service: str, account: str) -> str | None:
+    """A secret from the keyring, or None when it has none (KeyringError when it cannot be read)."""
     keyring = _keyring()
     try:
-        value = keyring.get_password(SERVICE, _account(db_path))
+        value = keyring.get_password(service, account)
     except keyring.errors.KeyringError as exc:
         raise KeyringError(
             f"The keyring cannot be read ({exc}); unlock it or install one (e.g. GNOME Keyring)."
         ) from None
     return str(value) if value is not None else None
+
+
+def stored_key(db_path: Path) -> str | None:
+    """The key of this database, or None when the keyring has none."""
+    return _read(SERVICE, _account(db_path))
 
 
 def new_key(db_path: Path) -> str:
@@ -67,14 +72,7 @@ def _sync_account(data_dir: Path) -> str:
 
 def stored_sync_key(data_dir: Path) -> str | None:
     """The sync key of this data folder, or None when the keyring has none."""
-    keyring = _keyring()
-    try:
-        value = keyring.get_password(SYNC_SERVICE, _sync_account(data_dir))
-    except keyring.errors.KeyringError as exc:
-        raise KeyringError(
-            f"The keyring cannot be read ({exc}); unlock it or install one (e.g. GNOME Keyring)."
-        ) from None
-    return str(value) if value is not None else None
+    return _read(SYNC_SERVICE, _sync_account(data_dir))
 
 
 def keep_sync_key(data_dir: Path, key: str) -> None:
