@@ -31,6 +31,7 @@ from activitywatch.core.timestamps import MAX_NS, MIN_NS
 from activitywatch.store import activity_log, report_ids, schema
 from activitywatch.store.activity_log import LogFilter, LogPage, LogPosition
 from activitywatch.store.bulk import BucketImport, BulkWriter
+from activitywatch.store.checkpointer import Checkpointer
 from activitywatch.store.database import ReaderPool, configure_writer, connect, scalar, translated_errors
 from activitywatch.store.database import rows as fetch
 from activitywatch.store.exchange import ExportStream
@@ -189,6 +190,8 @@ class Store:
             except BaseException:
                 self._writer.close()
                 raise
+        self._checkpointer = Checkpointer(path, self.write_lock, key)
+        self._checkpointer.attach(self._writer)  # checkpoints in a thread, not inside a heartbeat's commit
         self._readers = ReaderPool(path, key)
         self._key = key
         self._refs: dict[str, _BucketRef] = {}
@@ -204,12 +207,13 @@ class Store:
 
     def close(self) -> None:
         """Close every connection. Writes still queued on the lock finish first."""
+        self._checkpointer.stop()  # before taking the lock: its last pass may be waiting for it
         with self.write_lock:
             if self._closed:
                 return
             self._closed = True
             self._readers.close()
-            self._writer.close()
+            self._writer.close()  # the last connection: SQLite folds the WAL in and removes it
 
     def __enter__(self) -> Store:
         return self
