@@ -23,6 +23,7 @@ from activitywatch.server.options import ServerOptions
 from activitywatch.server.runner import ApiServer
 from activitywatch.store import Store
 from tests.conftest import DEVICE_ID, HOSTNAME
+from tests.xserver import wait_for
 
 BUCKET = {"client": "test", "type": "currentwindow", "hostname": "h", "created": "2026-01-01T00:00:00Z"}
 T0 = "2026-03-01T10:00:00Z"
@@ -58,7 +59,7 @@ def start(path: Path, direct: bool, require_token: bool) -> Side:
         max_body=MAX_BODY,
     )
     app: Any = create_app(store, options, direct_heartbeats=direct)
-    server = ApiServer(app, options.host, 0)
+    server = ApiServer(app, options.host, 0, write_lock=store.write_lock if direct else None)
     server.start()
     tokens = {
         "read": store.create_token("r", "read"),
@@ -88,7 +89,7 @@ class Pair:
             with httpx.Client(base_url=side.url, timeout=30) as http:
                 answers.append(http.request(method, path, headers=headers, **kwargs))
         direct, generic = answers
-        assert self.generic.served_directly == 0
+        assert self.generic.served_directly == 0 and self.generic.server.eager_requests == 0
         assert (direct.status_code, comparable(direct), direct.content) == (
             generic.status_code,
             comparable(generic),
@@ -162,6 +163,7 @@ def test_valid_heartbeats_answer_and_store_the_same(pair: Pair) -> None:
     assert all(a.status_code == 200 for a in answers)
     assert answers[1].json()["duration"] == 5.0
     assert pair.direct.served_directly >= 9  # all but the one with a trailing '/'
+    assert pair.direct.server.eager_requests >= 9  # run by the protocol without a task
     pair.assert_same_data()
 
 
@@ -314,3 +316,91 @@ def test_chunked_and_oversized_bodies_over_a_raw_socket(pair: Pair) -> None:
         assert without_date(direct) == without_date(generic)
         assert direct.split(b" ", 2)[1] == status
     pair.assert_same_data()
+
+
+def read_responses(sock: socket.socket, count: int) -> list[bytes]:
+    """`count` whole responses (each with a Content-Length) from a keep-alive connection."""
+    data = b""
+    responses = []
+    while len(responses) < count:
+        head, sep, rest = data.partition(b"\r\n\r\n")
+        if sep:
+            length = next(
+                int(line.split(b":", 1)[1])
+                for line in head.split(b"\r\n")
+                if line.lower().startswith(b"content-length:")
+            )
+            if len(rest) >= length:
+                responses.append(head + sep + rest[:length])
+                data = rest[length:]
+                continue
+        chunk = sock.recv(65536)
+        assert chunk, "the server closed the connection"
+        data += chunk
+    return responses
+
+
+def raw_heartbeat(bucket: str, title: str, extra: bytes = b"", version: bytes = b"1.1") -> bytes:
+    body = b'{"timestamp": "2026-03-04T10:00:00Z", "data": {"title": "%s"}}' % title.encode()
+    return b"".join(
+        [
+            b"POST /api/0/buckets/%s/heartbeat?pulsetime=60 HTTP/%s\r\nHost: 127.0.0.1\r\n"
+            % (bucket.encode(), version),
+            b"Content-Type: application/json\r\nContent-Length: %d\r\n%s\r\n" % (len(body), extra),
+            body,
+        ]
+    )
+
+
+@pytest.mark.parametrize(
+    ("case", "request_bytes"),
+    [
+        ("connection close", raw_heartbeat("plain", "a", b"Connection: close\r\n")),
+        ("http 1.0", raw_heartbeat("plain", "b", version=b"1.0")),
+        ("expect 100-continue", raw_heartbeat("plain", "c", b"Expect: 100-continue\r\nConnection: close\r\n")),
+        ("two content-lengths", raw_heartbeat("plain", "d", b"Content-Length: 1\r\nConnection: close\r\n")),
+        ("percent-encoded path", raw_heartbeat("pl%61in", "e", b"Connection: close\r\n")),
+    ],
+)
+def test_unusual_requests_get_uvicorns_answer(pair: Pair, case: str, request_bytes: bytes) -> None:
+    pair.send("POST", "/api/0/buckets/plain", json=BUCKET)
+    direct = raw_exchange(pair.direct.url, request_bytes)
+    generic = raw_exchange(pair.generic.url, request_bytes)
+    assert without_date(direct) == without_date(generic), case
+    pair.assert_same_data()
+
+
+def test_pipelined_heartbeats_are_answered_in_order(pair: Pair) -> None:
+    pair.send("POST", "/api/0/buckets/pipelined", json=BUCKET)
+    requests = b"".join(raw_heartbeat("pipelined", f"t{i}") for i in range(5))
+    answers = {}
+    for side in (pair.direct, pair.generic):
+        host, port = side.url.removeprefix("http://").rsplit(":", 1)
+        with socket.create_connection((host, int(port)), timeout=30) as sock:
+            sock.sendall(requests)
+            answers[side.url] = [without_date(r) for r in read_responses(sock, 5)]
+    assert answers[pair.direct.url] == answers[pair.generic.url]
+    assert [r.count(b'"title":"t%d"' % i) for i, r in enumerate(answers[pair.direct.url])] == [1] * 5
+    pair.assert_same_data()
+
+
+def test_a_heartbeat_waits_for_a_busy_writer_without_blocking_the_server(pair: Pair) -> None:
+    side = pair.direct
+    with httpx.Client(base_url=side.url, timeout=30) as http:
+        http.post("/api/0/buckets/busy", json=BUCKET)
+    host, port = side.url.removeprefix("http://").rsplit(":", 1)
+    before = side.server.eager_requests
+    with socket.create_connection((host, int(port)), timeout=30) as sock:
+        side.store.write_lock.acquire()  # a watcher (another thread) is writing
+        try:
+            sock.sendall(raw_heartbeat("busy", "first") + raw_heartbeat("busy", "second"))
+            wait_for(lambda: side.server.eager_requests > before, "the server to take the heartbeat")
+            # the event loop is not blocked meanwhile: other requests are answered
+            with httpx.Client(base_url=side.url, timeout=30) as http:
+                assert http.get("/api/0/info").status_code == 200
+            assert side.store.count_events("busy") == 0
+        finally:
+            side.store.write_lock.release()
+        first, second = read_responses(sock, 2)
+    assert b'"title":"first"' in first and b'"title":"second"' in second
+    assert side.store.count_events("busy") == 2
