@@ -89,7 +89,6 @@ SQL_EVENT_LAST = (
     "SELECT id, starttime, endtime, data FROM events WHERE bucket_key = ? ORDER BY starttime DESC, id DESC LIMIT 1"
 )
 SQL_EVENT_INSERT_ROW = "INSERT INTO events (bucket_key, starttime, endtime, data, seq) VALUES (?, ?, ?, ?, ?)"
-SQL_EVENT_INSERT = SQL_EVENT_INSERT_ROW + " RETURNING id"
 SQL_EVENT_REPLACE = "UPDATE events SET starttime = ?, endtime = ?, data = ?, seq = ? WHERE id = ?"
 SQL_EVENT_EXTEND = "UPDATE events SET endtime = ?, seq = ? WHERE id = ?"
 SQL_EVENT_DELETE = "DELETE FROM events WHERE bucket_key = ? AND id = ?"
@@ -589,7 +588,8 @@ class Store:
             else:
                 data = dump_json(heartbeat.data, "event data")
                 params = (ref.key, heartbeat.timestamp, heartbeat.end, data, self._next_seq())
-                new_id = scalar(conn, SQL_EVENT_INSERT, params)
+                conn.execute(SQL_EVENT_INSERT_ROW, params)
+                new_id = conn.last_insert_rowid()  # this connection's, under the write lock (cheaper than RETURNING)
                 result = Event(
                     timestamp=heartbeat.timestamp, duration=heartbeat.duration, data=heartbeat.data, id=new_id
                 )
