@@ -31,6 +31,7 @@ from activitywatch.core.timestamps import MAX_NS, MIN_NS
 from activitywatch.store import activity_log, report_ids, schema
 from activitywatch.store.activity_log import LogFilter, LogPage, LogPosition
 from activitywatch.store.bulk import BucketImport, BulkWriter
+from activitywatch.store.columnread import EventColumns, columns_from_rows, read_columns
 from activitywatch.store.database import ReaderPool, configure_writer, connect, scalar, translated_errors
 from activitywatch.store.database import rows as fetch
 from activitywatch.store.exchange import ExportStream
@@ -458,14 +459,17 @@ class Store:
                 append(new(Event, (ts, duration, data, event_id)))
         return events
 
-    def event_rows_from(self, bucket_id: str, start: int, widen: bool) -> tuple[int, int, list[Any]]:
-        """(from, the bucket's longest duration, rows `(id, starttime, endtime, data text)` of every event
-        starting at `from` or later, in time order), one snapshot; `widen` moves `from` back from `start`
-        by the longest duration, so the rows hold every event that overlaps `start` or comes later."""
+    def event_columns_from(self, bucket_id: str, start: int, widen: bool) -> tuple[int, int, EventColumns]:
+        """(from, the bucket's longest duration, columns of every event starting at `from` or later, in
+        (start, id) order), one snapshot; `widen` moves `from` back from `start` by the longest duration,
+        so the columns hold every event that overlaps `start` or comes later."""
         with self._reading() as conn:
             ref = self._lookup(conn, bucket_id)
             lo = max(MIN_NS, start - ref.max_duration) if widen else start
-            return lo, ref.max_duration, fetch(conn, SQL_EVENTS_FROM, (ref.key, lo))
+            columns = read_columns(conn, ref.key, lo)
+            if columns is None:
+                columns = columns_from_rows(fetch(conn, SQL_EVENTS_FROM, (ref.key, lo)))
+            return lo, ref.max_duration, columns
 
     def count_events(self, bucket_id: str, start: int | None = None, end: int | None = None) -> int:
         """Number of events overlapping [start, end] (all events when both are None)."""
