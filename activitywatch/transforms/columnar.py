@@ -9,8 +9,8 @@ from __future__ import annotations
 
 from array import array
 from bisect import bisect_left, bisect_right
-from collections.abc import Callable, Sequence
-from itertools import compress, count, islice
+from collections.abc import Callable, Iterable, Sequence
+from itertools import compress, islice
 from operator import le, lt, sub
 from typing import Any
 
@@ -87,42 +87,60 @@ def filter_period_intersect(events: Columns, filters: Columns) -> Columns | None
     if not (all(map(lt, f_starts, f_ends)) and all(map(le, f_ends, islice(f_starts, 1, None)))):
         return None
     starts, ends, ids, refs = events.in_time_order()
+    m = len(f_starts)
+    if not m:
+        return Columns(array("q"), array("q"), array("q"), array(refs.typecode), events.datas)
+    positions: Iterable[int] = range(len(starts))
+    if not all(map(lt, starts, ends)):  # empty events have no piece and never hold the walk back: drop them
+        keep = list(map(lt, starts, ends))
+        positions, starts, ends = (
+            compress(positions, keep),
+            array("q", compress(starts, keep)),
+            array("q", compress(ends, keep)),
+        )
     sources: list[int] = []
     piece_starts: list[int] = []
     piece_ends: list[int] = []
     add_source, add_start, add_end = sources.append, piece_starts.append, piece_ends.append
-    m = len(f_starts)
-    if not m:
-        return Columns(array("q"), array("q"), array("q"), array(refs.typecode), events.datas)
     j = 0
     f_start, f_end = f_starts[0], f_ends[0]
-    reach = -(1 << 63)  # the furthest end of the events so far
-    for i, start, end in zip(count(), starts, ends):
-        if start >= end:
-            continue  # an empty event has no piece and never holds the walk back
-        if f_end <= start or f_end < reach:
+    # The furthest end of the events so far, noted only where it passes `f_end`: below that it cannot
+    # change which filter events an event may be cut to.
+    reach = -(1 << 63)
+    for i, start, end in zip(positions, starts, ends, strict=True):
+        if f_end <= start:
             j = max(bisect_right(f_ends, start, j), bisect_left(f_ends, reach, j))
             if j == m:
                 break
             f_start, f_end = f_starts[j], f_ends[j]
-        if f_start <= start and end <= f_end:
-            add_source(i)
-            add_start(start)
-            add_end(end)
-        elif end > f_start:
-            k, k_start, k_end = j, f_start, f_end
-            while True:
-                piece_start = start if start > k_start else k_start
-                piece_end = end if end < k_end else k_end
-                if piece_end > piece_start:
-                    add_source(i)
-                    add_start(piece_start)
-                    add_end(piece_end)
-                k += 1
-                if k == m or f_starts[k] >= end:
-                    break
-                k_start, k_end = f_starts[k], f_ends[k]
-        reach = max(reach, end)
+        if end <= f_end:
+            if f_start <= start:
+                add_source(i)  # the common case: wholly inside the filter event
+                add_start(start)
+                add_end(end)
+            elif end > f_start:
+                add_source(i)
+                add_start(f_start)
+                add_end(end)
+            continue
+        # Reaching past the filter event: a piece of it (if it starts inside), then of each later one.
+        k, k_start, k_end = j, f_start, f_end
+        while True:
+            piece_start = start if start > k_start else k_start
+            piece_end = end if end < k_end else k_end
+            if piece_end > piece_start:
+                add_source(i)
+                add_start(piece_start)
+                add_end(piece_end)
+            k += 1
+            if k == m or f_starts[k] >= end:
+                break
+            k_start, k_end = f_starts[k], f_ends[k]
+        reach = end  # later events get pieces only of filter events ending at or after it
+        j = bisect_left(f_ends, reach, j)
+        if j == m:
+            break
+        f_start, f_end = f_starts[j], f_ends[j]
     return Columns(
         array("q", piece_starts),
         array("q", piece_ends),
