@@ -104,6 +104,8 @@ def _concat(context: CallContext, *lists: Any) -> Any:
 def _flood(context: CallContext, events: Any, pulsetime: float = 5) -> Any:
     if pulsetime < 0:
         raise QueryFunctionException(f"flood(): argument 2 (pulsetime) must not be negative, got {pulsetime}")
+    if type(events) is Columns:
+        return columnar.flood(events, pulsetime)
     return t.flood(events, pulsetime)
 
 
@@ -169,7 +171,7 @@ _TRANSFORMS: tuple[QueryFunction, ...] = (
     QueryFunction(
         "union_no_overlap", (Param("events1", "events"), Param("events2", "events")), _plain(t.union_no_overlap)
     ),
-    QueryFunction("flood", (EVENTS, Param("pulsetime", "number", optional=True)), _flood),
+    QueryFunction("flood", (EVENTS, Param("pulsetime", "number", optional=True)), _flood, columnar=_flood),
     QueryFunction(
         "merge_events_by_keys", (EVENTS, Param("keys", "list")), _merge_events_by_keys, columnar=_merge_columns_by_keys
     ),

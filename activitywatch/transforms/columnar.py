@@ -19,6 +19,7 @@ from activitywatch.transforms.classify import Relabeled, relabeled_data
 from activitywatch.transforms.columns import Columns
 from activitywatch.transforms.filters import wanted_verdict
 from activitywatch.transforms.grouping import merge_totals
+from activitywatch.transforms.periods import NEGATIVE_GAP_TRIM, SECOND
 
 
 def _verdicts(columns: Columns, decide: Callable[[Any], Any]) -> Callable[[int], Any]:
@@ -147,4 +148,92 @@ def filter_period_intersect(events: Columns, filters: Columns) -> Columns | None
         array("q", map(ids.__getitem__, sources)),
         array(refs.typecode, map(refs.__getitem__, sources)),
         events.datas,
+    )
+
+
+def _equal_data_classes(columns: Columns, refs: Iterable[int]) -> dict[int, int]:
+    """A number per ref, equal where the data objects are equal (==, as flood compares them)."""
+    datas = columns.datas
+    numbers: dict[Any, int] = {}
+    return {ref: numbers.setdefault(_hashable(datas[ref]), len(numbers)) for ref in set(refs)}
+
+
+def _hashable(value: Any) -> Any:
+    """A hashable value equal to another one's exactly when the values are equal (==)."""
+    if isinstance(value, dict):
+        return frozenset((key, _hashable(item)) for key, item in value.items())
+    if isinstance(value, list):
+        return ("list", tuple(_hashable(item) for item in value))
+    return value
+
+
+def flood(columns: Columns, pulsetime: float = 5) -> Columns:
+    """flood (see periods.flood), the same rule applied to columns."""
+    pulse = round(pulsetime * SECOND)
+    starts, ends, ids, refs = columns.in_time_order(by_duration=True)
+    classes = _equal_data_classes(columns, refs)
+    out_starts: list[int] = []
+    out_ends: list[int] = []
+    out_classes: list[int] = []
+    origins: list[int] = []
+
+    def emit(start: int, end: int, data_class: int, origin: int) -> None:
+        if end <= start:
+            return
+        while out_starts:
+            last_end = out_ends[-1]
+            if last_end < start:
+                break
+            if out_classes[-1] == data_class:
+                if end > last_end:
+                    out_ends[-1] = end
+                return
+            if last_end == start:
+                break
+            out_ends[-1] = start  # different data overlap: the later event wins
+            if start > out_starts[-1]:
+                break
+            del out_starts[-1], out_ends[-1], out_classes[-1], origins[-1]
+        out_starts.append(start)
+        out_ends.append(end)
+        out_classes.append(data_class)
+        origins.append(origin)
+
+    if starts:
+        cur_start, cur_end, cur_class, cur_origin = starts[0], ends[0], classes[refs[0]], 0
+        add_start, add_end, add_class, add_origin = (
+            out_starts.append,
+            out_ends.append,
+            out_classes.append,
+            origins.append,
+        )
+        following = zip(range(1, len(starts)), starts[1:], ends[1:], refs[1:], strict=True)
+        for i, event_start, end, ref in following:
+            data_class = classes[ref]
+            gap = event_start - cur_end
+            if gap <= pulse and data_class == cur_class:
+                if end > cur_end:  # noqa: PLR1730 (max() costs a call per event)
+                    cur_end = end
+                continue
+            start = event_start
+            if gap and -NEGATIVE_GAP_TRIM < gap <= pulse:
+                cur_end += gap // 2
+                start = cur_end
+            if cur_end > cur_start and (
+                not out_ends or out_ends[-1] < cur_start or (out_ends[-1] == cur_start and out_classes[-1] != cur_class)
+            ):
+                add_start(cur_start)  # the common case, inlined: a non-empty event after the last one
+                add_end(cur_end)
+                add_class(cur_class)
+                add_origin(cur_origin)
+            else:
+                emit(cur_start, cur_end, cur_class, cur_origin)
+            cur_start, cur_end, cur_class, cur_origin = start, end, data_class, i
+        emit(cur_start, cur_end, cur_class, cur_origin)
+    return Columns(
+        array("q", out_starts),
+        array("q", out_ends),
+        array("q", map(ids.__getitem__, origins)),
+        array(refs.typecode, map(refs.__getitem__, origins)),
+        columns.datas,
     )

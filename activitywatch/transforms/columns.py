@@ -60,23 +60,30 @@ class Columns:
                 self._events = list(map(tuple.__new__, repeat(Event), fields))
         return self._events
 
-    def in_time_order(self) -> tuple[IntColumn, IntColumn, IntColumn, IntColumn]:
-        """(starts, ends, ids, refs) of the list sorted by start, stably (as `sorted(key=start)` does)."""
-        if not self.newest_first:
-            return self.starts, self.ends, self.ids, self.refs
+    def in_time_order(self, by_duration: bool = False) -> tuple[IntColumn, IntColumn, IntColumn, IntColumn]:
+        """(starts, ends, ids, refs) of the list sorted stably by start (as `sorted(key=start)` does), or
+        by (start, duration) when `by_duration`."""
         starts = self.starts
+        if not self.newest_first and not by_duration:
+            return starts, self.ends, self.ids, self.refs
         ties = list(compress(count(1), map(eq, starts, islice(starts, 1, None))))
         if not ties:
-            return self.starts, self.ends, self.ids, self.refs
-        # Events starting together keep the list's (reversed) order: reverse each run of equal starts.
-        ends, ids, refs = (array(c.typecode, c) for c in (self.ends, self.ids, self.refs))
+            return starts, self.ends, self.ids, self.refs
+        # Only events starting together move: each run of them in the list's order, then by duration.
+        old_ends, old_ids, old_refs = self.ends, self.ids, self.refs
+        ends, ids, refs = (array(c.typecode, c) for c in (old_ends, old_ids, old_refs))
         run_start = previous = ties[0]
         for i in (*ties[1:], -1):
             if i != previous + 1:
+                order = list(range(run_start - 1, previous + 1))
+                if self.newest_first:
+                    order.reverse()
+                if by_duration:
+                    order.sort(key=old_ends.__getitem__)  # the same start: by end is by duration
                 cut = slice(run_start - 1, previous + 1)
-                ends[cut] = ends[cut][::-1]
-                ids[cut] = ids[cut][::-1]
-                refs[cut] = refs[cut][::-1]
+                ends[cut] = array(ends.typecode, map(old_ends.__getitem__, order))
+                ids[cut] = array(ids.typecode, map(old_ids.__getitem__, order))
+                refs[cut] = array(refs.typecode, map(old_refs.__getitem__, order))
                 run_start = i
             previous = i
         return starts, ends, ids, refs
