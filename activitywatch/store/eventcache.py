@@ -58,7 +58,7 @@ class _Columns:
         self.ids = array("q")
         self.refs = array("l")
         self.datas: list[Any] = []
-        self.by_text: dict[str, int] = {}
+        self.by_text: dict[bytes, int] = {}
 
     def __len__(self) -> int:
         return len(self.starts)
