@@ -1,15 +1,23 @@
 """The tray's Sync menu driven as a user would (pytest-qt, offscreen) over the real app: status line,
-Set up… (first device and a bad key), Sync now, with real folders and the file keyring."""
+Set up… (first device, joining with the right key, a bad key), Sync now, with real folders and the file
+keyring; and the box that shows a new key with its Copy button."""
 
 from __future__ import annotations
 
+import json
 import re
 from pathlib import Path
 
 import pytest
-from PySide6.QtWidgets import QMenu
+from PySide6.QtCore import Qt
+from PySide6.QtGui import QGuiApplication
+from PySide6.QtWidgets import QApplication, QMenu
 from pytestqt.qtbot import QtBot
 
+from activitywatch import keys
+from activitywatch.sync.folder import check_key, new_key
+from activitywatch.ui.dialogs import Dialogs, KeyBox
+from tests.sync_support import Device
 from tests.ui_support import Harness, harness, submenu, tray_menu
 
 __all__ = ["harness"]  # the fixture
@@ -55,8 +63,12 @@ def test_set_up_from_the_tray_then_sync_now(qtbot: QtBot, harness: Harness, tmp_
     harness.dialogs.typed = ""
     submenu(menu, "Sync")["Set up…"].trigger()
     title, text = harness.dialogs.told[-1]
-    assert title == "Sync" and str(folder) in text
-    assert re.search(r"\n\n[0-9a-f]{64}$", text)
+    assert title == "Sync is set up" and str(folder) in text and text.endswith("(shown only now; keep it safe):")
+    [key] = harness.dialogs.keys
+    assert re.fullmatch(r"[0-9a-f]{64}", key)
+    assert keys.stored_sync_key(harness.data_dir) == key  # in the (file) keyring, under the test's HOME
+    assert (harness.home / "data" / "python_keyring").is_dir()
+    assert json.loads((harness.data_dir / "sync.json").read_text())["folder"] == str(folder)
     assert app.tracker is not None and app.tracker.sync_thread is not None
     qtbot.waitUntil(lambda: status_line(menu).startswith("Synced at "), timeout=WAIT)
     entries = submenu(menu, "Sync")
@@ -99,3 +111,47 @@ def test_a_broken_folder_shows_on_the_status_line(qtbot: QtBot, harness: Harness
     assert status_line(tray_menu(app)).startswith("⚠ Sync at ") and "The sync folder" in status_line(tray_menu(app))
     tooltip = submenu(tray_menu(app), "Sync")[status_line(tray_menu(app))].toolTip()
     assert tooltip.startswith(f"The sync folder {folder} does not exist")  # the whole sentence
+
+
+def test_join_from_the_tray_with_the_right_key(qtbot: QtBot, harness: Harness, tmp_path: Path) -> None:
+    """The first computer (a real store and syncer) pushed; this one joins from the tray and pulls it."""
+    folder = tmp_path / "Sync"
+    folder.mkdir()
+    key = new_key()
+    laptop = Device(tmp_path / "devices", "laptop", folder, check_key(key))
+    try:
+        laptop.add_windows(laptop.make_window_bucket(), 0, 30)
+        assert laptop.round().pushed_events == 30
+    finally:
+        laptop.close()
+
+    app = harness.start()
+    harness.dialogs.folder, harness.dialogs.typed = folder, f"  {key.upper()}\n"  # as pasted
+    submenu(tray_menu(app), "Sync")["Set up…"].trigger()
+    assert harness.dialogs.told[-1] == (
+        "Sync",
+        f"This computer now syncs through {folder}; the key opened 1 other device(s)' files.",
+    )
+    assert harness.dialogs.keys == []  # a key is shown only on the first computer
+    assert keys.stored_sync_key(harness.data_dir) == key
+    assert json.loads((harness.data_dir / "sync.json").read_text())["folder"] == str(folder)
+    qtbot.waitUntil(lambda: status_line(tray_menu(app)).startswith("Synced at "), timeout=WAIT)
+    assert status_line(tray_menu(app)).endswith(" with 1 other device")
+    assert app.store is not None
+    assert len(app.store.get_events(laptop.window)) == 30  # the laptop's events are here
+    own = [p.name for p in folder.iterdir() if p.is_dir() and p.name != laptop.id]
+    assert len(own) == 1 and (folder / own[0] / "manifest").is_file()  # and this computer pushed its own
+
+
+def test_the_key_box_copies_the_key(qtbot: QtBot) -> None:
+    dialogs = Dialogs()
+    dialogs.show_key("Sync is set up", "Enter this key on your other computer:", "ab" * 32)
+    [box] = [w for w in QApplication.topLevelWidgets() if isinstance(w, KeyBox) and w.isVisible()]
+    qtbot.addWidget(box)
+    assert box.field.text() == "ab" * 32 and box.field.isReadOnly()
+    QGuiApplication.clipboard().clear()
+    qtbot.mouseClick(box.copy, Qt.MouseButton.LeftButton)
+    assert QGuiApplication.clipboard().text() == "ab" * 32
+    assert box.isVisible() and box.copy.text() == "Copied"  # copying does not close the box
+    box.accept()
+    assert not box.isVisible()
