@@ -201,3 +201,27 @@ def test_flags_are_read_in_every_form_syncthing_takes() -> None:
         "gui-apikey": "k",
     }
     assert syncthing_overrides.parse_flags(["syncthing", "--config=/c", "--no-browser"]) == {"config": "/c"}
+
+
+def test_overrides_of_a_process_whose_environment_cannot_be_read(tmp_path: Path) -> None:
+    """Another user's syncthing: only its command line is readable (a /proc-like tree, as root reads all)."""
+    proc, home = tmp_path / "proc", tmp_path / "their-syncthing"
+    home.mkdir()
+    for pid, argv in {
+        "41": ["/usr/bin/syncthing", "serve", f"--home={tmp_path / 'other'}", "--gui-address=http://127.0.0.1:1"],
+        "42": ["/usr/bin/syncthing", "serve", "--home", str(home), "--gui-apikey=from-flag"],
+        "43": ["/usr/bin/syncthing-gtk", f"--home={home}", "--gui-address=http://127.0.0.1:3"],
+        "self": ["/usr/bin/syncthing"],
+    }.items():
+        (proc / pid).mkdir(parents=True)
+        (proc / pid / "cmdline").write_bytes(b"\0".join(a.encode() for a in argv) + b"\0")
+    ours = {"STGUIADDRESS": "https://127.0.0.1:2", "STGUIAPIKEY": "ours"}
+    found = syncthing_overrides.for_config(home, ours, proc)
+    assert found == syncthing_overrides.Overrides(
+        "https://127.0.0.1:2", "STGUIADDRESS in this environment", "from-flag", "--gui-apikey of syncthing process 42"
+    )
+    (proc / "42" / "environ").write_bytes(b"HOME=/x\0STGUIADDRESS=127.0.0.1:4\0")
+    found = syncthing_overrides.for_config(home, ours, proc)
+    assert (found.address, found.address_from) == ("127.0.0.1:4", "STGUIADDRESS of syncthing process 42")
+    assert found.api_key == "from-flag"
+    assert syncthing_overrides.for_config(tmp_path / "nobody", {}, proc) == syncthing_overrides.Overrides()

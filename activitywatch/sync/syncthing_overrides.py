@@ -72,7 +72,7 @@ def running(proc: Path = Path("/proc")) -> Iterator[Process]:
             argv = [a.decode(errors="replace") for a in (entry / "cmdline").read_bytes().split(b"\0") if a]
         except OSError:  # gone meanwhile, or hidden
             continue
-        if not argv or not Path(argv[0]).name.startswith("syncthing"):
+        if not argv or Path(argv[0]).name != "syncthing":  # not syncthing-gtk, syncthingtray and the like
             continue
         try:
             environ: dict[str, str] | None = _read_environ((entry / "environ").read_bytes())
