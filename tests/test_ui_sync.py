@@ -15,9 +15,8 @@ from PySide6.QtWidgets import QApplication, QMenu
 from pytestqt.qtbot import QtBot
 
 from activitywatch import keys
-from activitywatch.sync.folder import check_key, new_key
 from activitywatch.ui.dialogs import Dialogs, KeyBox
-from tests.sync_support import Device
+from tests.sync_support import first_computer
 from tests.ui_support import Harness, harness, submenu, tray_menu
 
 __all__ = ["harness"]  # the fixture
@@ -116,14 +115,7 @@ def test_a_broken_folder_shows_on_the_status_line(qtbot: QtBot, harness: Harness
 def test_join_from_the_tray_with_the_right_key(qtbot: QtBot, harness: Harness, tmp_path: Path) -> None:
     """The first computer (a real store and syncer) pushed; this one joins from the tray and pulls it."""
     folder = tmp_path / "Sync"
-    folder.mkdir()
-    key = new_key()
-    laptop = Device(tmp_path / "devices", "laptop", folder, check_key(key))
-    try:
-        laptop.add_windows(laptop.make_window_bucket(), 0, 30)
-        assert laptop.round().pushed_events == 30
-    finally:
-        laptop.close()
+    key, laptop, window = first_computer(tmp_path, folder, 30)
 
     app = harness.start()
     harness.dialogs.folder, harness.dialogs.typed = folder, f"  {key.upper()}\n"  # as pasted
@@ -138,8 +130,8 @@ def test_join_from_the_tray_with_the_right_key(qtbot: QtBot, harness: Harness, t
     qtbot.waitUntil(lambda: status_line(tray_menu(app)).startswith("Synced at "), timeout=WAIT)
     assert status_line(tray_menu(app)).endswith(" with 1 other device")
     assert app.store is not None
-    assert len(app.store.get_events(laptop.window)) == 30  # the laptop's events are here
-    own = [p.name for p in folder.iterdir() if p.is_dir() and p.name != laptop.id]
+    assert len(app.store.get_events(window)) == 30  # the laptop's events are here
+    own = [p.name for p in folder.iterdir() if p.is_dir() and p.name != laptop]
     assert len(own) == 1 and (folder / own[0] / "manifest").is_file()  # and this computer pushed its own
 
 

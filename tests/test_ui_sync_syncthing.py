@@ -15,9 +15,8 @@ from pytestqt.qtbot import QtBot
 from activitywatch import keys
 from activitywatch.gui import GuiApp
 from activitywatch.sync import syncthing
-from activitywatch.sync.folder import check_key, new_key
 from tests.conftest import free_port
-from tests.sync_support import Device
+from tests.sync_support import first_computer
 from tests.syncthing import Syncthing
 from tests.test_ui_sync import status_line
 from tests.ui_support import Harness, harness, submenu, tray_menu
@@ -96,14 +95,7 @@ def test_first_computer(qtbot: QtBot, harness: Harness, found: Syncthing, tmp_pa
 
 def test_joining_with_the_key(qtbot: QtBot, harness: Harness, found: Syncthing, tmp_path: Path) -> None:
     folder = tmp_path / "Sync"
-    folder.mkdir()
-    key = new_key()
-    laptop = Device(tmp_path / "devices", "laptop", folder, check_key(key))
-    try:
-        laptop.add_windows(laptop.make_window_bucket(), 0, 12)
-        laptop.round()
-    finally:
-        laptop.close()
+    key, _, window = first_computer(tmp_path, folder, 12)
     app = harness.start()
 
     harness.dialogs.choices, harness.dialogs.folder, harness.dialogs.typed = [1], folder, ""
@@ -123,7 +115,7 @@ def test_joining_with_the_key(qtbot: QtBot, harness: Harness, found: Syncthing, 
     assert harness.dialogs.keys == [] and keys.stored_sync_key(harness.data_dir) == key
     assert [f["path"] for f in our_folders(found)] == [str(folder)]
     qtbot.waitUntil(lambda: status_line(tray_menu(app)).startswith("Synced at "), timeout=WAIT)
-    assert app.store is not None and len(app.store.get_events(laptop.window)) == 12
+    assert app.store is not None and len(app.store.get_events(window)) == 12
 
 
 def test_problems_are_one_sentence(qtbot: QtBot, harness: Harness, found: Syncthing, tmp_path: Path) -> None:
