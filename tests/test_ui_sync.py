@@ -15,6 +15,7 @@ from PySide6.QtWidgets import QApplication, QMenu
 from pytestqt.qtbot import QtBot
 
 from activitywatch import keys
+from activitywatch.gui import GuiApp
 from activitywatch.ui.dialogs import Dialogs, KeyBox
 from tests.sync_support import first_computer
 from tests.ui_support import Harness, harness, submenu, tray_menu
@@ -37,6 +38,18 @@ def status_line(menu: QMenu) -> str:
     return next(iter(submenu(menu, "Sync")))
 
 
+def set_up(qtbot: QtBot, harness: Harness, app: GuiApp) -> tuple[str, str]:
+    """Choose Sync ▸ Set up… (the folder and key already scripted) and wait for what the user is told."""
+    told = len(harness.dialogs.told)
+    submenu(tray_menu(app), "Sync")["Set up…"].trigger()
+    # It returned at once: the setup (keyring included) runs on a worker thread, and its result can only
+    # come back through the event loop, which has not run since.
+    assert app.desktop is not None and len(app.desktop.syncing.jobs) == 1
+    assert len(harness.dialogs.told) == told
+    qtbot.waitUntil(lambda: len(harness.dialogs.told) > told, timeout=WAIT)
+    return harness.dialogs.told[-1]
+
+
 def test_set_up_from_the_tray_then_sync_now(qtbot: QtBot, harness: Harness, tmp_path: Path) -> None:
     app = harness.start()
     menu = tray_menu(app)
@@ -53,15 +66,13 @@ def test_set_up_from_the_tray_then_sync_now(qtbot: QtBot, harness: Harness, tmp_
     folder = tmp_path / "Sync"
     folder.mkdir()
     harness.dialogs.folder, harness.dialogs.typed = folder, "not a key"
-    submenu(menu, "Sync")["Set up…"].trigger()
-    title, text = harness.dialogs.told[-1]
+    title, text = set_up(qtbot, harness, app)
     assert title == "Sync was not set up" and "key" in text
     assert status_line(menu) == "Sync: not set up"
 
     # Empty key: this is the first computer; the new key is shown once, and the app starts syncing.
     harness.dialogs.typed = ""
-    submenu(menu, "Sync")["Set up…"].trigger()
-    title, text = harness.dialogs.told[-1]
+    title, text = set_up(qtbot, harness, app)
     assert title == "Sync is set up" and str(folder) in text and text.endswith("(shown only now; keep it safe):")
     [key] = harness.dialogs.keys
     assert re.fullmatch(r"[0-9a-f]{64}", key)
@@ -101,7 +112,7 @@ def test_a_broken_folder_shows_on_the_status_line(qtbot: QtBot, harness: Harness
     folder.mkdir()
     app = harness.start()
     harness.dialogs.folder, harness.dialogs.typed = folder, ""
-    submenu(tray_menu(app), "Sync")["Set up…"].trigger()
+    assert set_up(qtbot, harness, app)[0] == "Sync is set up"
     qtbot.waitUntil(lambda: status_line(tray_menu(app)).startswith("Synced at "), timeout=WAIT)
     folder.rename(tmp_path / "gone")  # the shared folder is unmounted
     assert app.tracker is not None
@@ -119,8 +130,7 @@ def test_join_from_the_tray_with_the_right_key(qtbot: QtBot, harness: Harness, t
 
     app = harness.start()
     harness.dialogs.folder, harness.dialogs.typed = folder, f"  {key.upper()}\n"  # as pasted
-    submenu(tray_menu(app), "Sync")["Set up…"].trigger()
-    assert harness.dialogs.told[-1] == (
+    assert set_up(qtbot, harness, app) == (
         "Sync",
         f"This computer now syncs through {folder}; the key opened 1 other device(s)' files.",
     )

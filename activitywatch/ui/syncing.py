@@ -1,6 +1,7 @@
 """Setting sync up from the tray: Sync ▸ Set up… (a folder already kept in sync, then the key) and
-Sync ▸ Set up with Syncthing… (Syncthing is checked, and the folder added to it, on a worker thread, so
-the menu and the app never wait on Syncthing).
+Sync ▸ Set up with Syncthing… (Syncthing is checked, and the folder added to it). The setup itself (the
+keyring, which may ask to be unlocked, the folder, Syncthing) runs on a worker thread, so the menu and
+the app never wait on it.
 """
 
 from __future__ import annotations
@@ -31,6 +32,18 @@ class FindSyncthing(BackgroundJob):
         return self.tracker.find_syncthing()
 
 
+class SetUp(BackgroundJob):
+    """Set sync up through a folder already kept in sync; `done(error, SyncSetupResult)`."""
+
+    def __init__(self, tracker: Tracker, folder: Path, key: str) -> None:
+        super().__init__("Setting up sync…", "Sync", "sync-setup")
+        self.tracker, self.folder, self.key = tracker, folder, key
+
+    def work(self, progress: Progress) -> SyncSetupResult:
+        """Check the key against the folder's files, keep it in the keyring, start syncing."""
+        return self.tracker.sync_setup(self.folder, self.key)
+
+
 class SetUpWithSyncthing(BackgroundJob):
     """Set sync up and add its folder to Syncthing; `done(error, SyncSetupResult)`."""
 
@@ -53,17 +66,18 @@ class SyncSetup(QObject):
         self.refresh = refresh
         self.jobs: list[BackgroundJob] = []
 
-    def with_folder(self) -> None:
-        """Set up…: the shared folder, then the key of the first computer (empty: this is the first)."""
+    def with_folder(self) -> BackgroundJob | None:
+        """Set up…: the shared folder, then the key of the first computer (empty: this is the first);
+        the setup runs in the background (None: the user cancelled)."""
         folder = self.dialogs.folder_path("The folder you keep in sync between your computers (e.g. with Syncthing)")
         if folder is None:
-            return
+            return None
         key = self.dialogs.text(
             "Sync key", f"{KEY_LABEL}\nLeave it empty if this is the first computer: a new key is made and shown."
         )
         if key is None:
-            return
-        self._show(self.tracker.sync_setup(folder, key))
+            return None
+        return self._start(SetUp(self.tracker, folder, key), self._on_set_up)
 
     def with_syncthing(self) -> BackgroundJob:
         """Set up with Syncthing…: check that Syncthing answers, then ask (see `_on_found`)."""
