@@ -10,6 +10,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
+import apsw
 import httpx
 import pytest
 
@@ -150,6 +151,26 @@ def test_a_recording_computers_data_does_not_come_back_before_it_forgets_too(tmp
         for reader in (b, c):
             assert content(reader.store, a.window) == content(a.store, a.window)
             assert inside(reader.store, a.window, 5, 10) == 1
+
+
+def test_a_forget_logged_by_the_previous_version_is_held_too(tmp_path: Path) -> None:
+    with devices(tmp_path, "a", "b") as (_, _, (a, b)):
+        a.make_window_bucket()
+        beat = {"app": "editor", "title": "a secret title"}
+        for minute in (0, 4):
+            a.store.heartbeat(a.window, Event(at(minute), 0, beat), 3600 * S)
+        rounds(a, b)
+        b.store.forget(at(5), at(10))
+        conn = apsw.Connection(str(b.store.path))  # as the previous version left it: the log entry only
+        try:
+            conn.execute("DELETE FROM sync_cursors WHERE device = 'forgets-own'")
+        finally:
+            conn.close()
+        rounds(b)
+        a.store.heartbeat(a.window, Event(at(12), 0, beat), 3600 * S)
+        a.syncer.push(RoundReport())
+        rounds(b)
+        assert content(b.store, a.window) == [(at(0), at(5), beat)]
 
 
 def test_segments_of_older_versions_are_read_and_read_the_new_ones(tmp_path: Path) -> None:
