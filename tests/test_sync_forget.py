@@ -126,10 +126,12 @@ def test_a_recording_computers_data_does_not_come_back_before_it_forgets_too(tmp
     with devices(tmp_path, "a", "b", "c") as (_, _, (a, b, c)):
         a.make_window_bucket()
         beat = {"app": "editor", "title": "a secret title"}
-        for minute in (0, 4):
+        for minute in (0, 11):  # one event over the range to be forgotten
             a.store.heartbeat(a.window, Event(at(minute), 0, beat), 3600 * S)
         rounds(a, b, c)
         b.store.forget(at(5), at(10), [a.window] if named else None)
+        # Here, a's event keeps its part before the range; its part after comes from a, once a forgets.
+        assert content(b.store, a.window) == [(at(0), at(5), beat)]
         rounds(b, c)
         # a is still recording: its event grows over the forgotten range, and a pushes it before it
         # has pulled the forget.
