@@ -5,7 +5,7 @@ The store knows nothing of the sync folder. It offers a feed (`local_changes`: n
 of this device's buckets by the change sequence, deletions and forgets from `sync_log`, bucket metadata,
 the settings that travel) and `apply_remote`, which is idempotent: a remote event keeps its origin id
 (`events.origin_id`) in a bucket tied to its device (`sync_buckets`), so applying a batch twice changes
-nothing.
+nothing. How forgets travel (once each, naming any device's buckets) is `syncforget`'s.
 """
 
 from __future__ import annotations
