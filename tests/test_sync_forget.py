@@ -19,11 +19,11 @@ from activitywatch.server.app import create_app
 from activitywatch.server.options import ServerOptions
 from activitywatch.server.runner import ApiServer
 from activitywatch.store import Store
-from activitywatch.store.syncfeed import local_changes, remote_buckets
+from activitywatch.store.syncfeed import forget_cursor, local_changes, remote_buckets
 from activitywatch.sync import documents
 from activitywatch.sync.engine import RoundReport
 from activitywatch.sync.folder import unseal
-from tests.sync_support import BASE, Device, S, content, devices
+from tests.sync_support import BASE, Device, S, content, devices, everything
 
 MINUTE = 60 * S
 
@@ -83,6 +83,12 @@ def test_a_forget_read_again_in_a_merged_segment_is_applied_only_once(tmp_path: 
                 assert content(reader.store, owner.window) == content(owner.store, owner.window)
         assert inside(a.store, b.window, 10, 20) == 5
         assert inside(a.store, c.window, 10, 20) == 0
+        # Pulling everything again (as if b had never seen a's and c's segments) changes nothing.
+        before = everything(b.store)
+        forget_cursor(b.store, a.id)
+        forget_cursor(b.store, c.id)
+        rounds(b)
+        assert everything(b.store) == before
 
 
 def test_a_forget_naming_another_computers_bucket_reaches_every_computer(tmp_path: Path) -> None:
