@@ -43,7 +43,7 @@ from activitywatch.store.rows import (
     event_from_row,
     load_json,
 )
-from activitywatch.store.syncfeed import record_forget
+from activitywatch.store.syncforget import record_forget
 from activitywatch.transforms import privacy
 from activitywatch.transforms.heartbeat import heartbeat_merge
 from activitywatch.transforms.privacy import PrivacyRule
@@ -759,7 +759,9 @@ class Store:
                     trimmed += 1
                     if ev_start < start:
                         conn.execute(SQL_EVENT_RESHAPE, (ev_start, start, self._next_seq(), event_id))
-                        if ev_end > end:  # spans the whole range: keep the part after it too
+                        # Spans the whole range: keep the part after it too (in another device's
+                        # bucket, that part comes back from its device when it forgets the range).
+                        if ev_end > end and not ref.remote:
                             conn.execute(SQL_EVENT_INSERT_ROW, (ref.key, end, ev_end, data, self._next_seq()))
                     else:
                         conn.execute(SQL_EVENT_RESHAPE, (end, ev_end, self._next_seq(), event_id))
