@@ -17,8 +17,8 @@ import threading
 from array import array
 from bisect import bisect_left, bisect_right
 from collections import OrderedDict
-from itertools import compress, repeat
-from operator import le
+from itertools import compress, count, repeat
+from operator import eq, le
 from typing import Any, Protocol
 
 from activitywatch.core.allocation import collector_paused
@@ -59,6 +59,7 @@ class _Columns:
         self.refs = array("l")
         self.datas: list[Any] = []
         self.by_text: dict[bytes, int] = {}
+        self.ties: list[int] = []  # positions i > 0 whose start equals the one before (in_time_order's)
 
     def __len__(self) -> int:
         return len(self.starts)
@@ -73,7 +74,10 @@ class _Columns:
                     by_text[text] = len(datas)
                     datas.append(load_json(text))
         self.ids.extend(columns.ids)
+        first = max(len(self.starts), 1)
         self.starts.extend(columns.starts)
+        starts = self.starts
+        self.ties.extend(compress(count(first), map(eq, starts[first - 1 : -1], starts[first:])))
         self.ends.extend(columns.ends)
         self.refs.extend(map(by_text.__getitem__, texts))
 
@@ -82,6 +86,7 @@ class _Columns:
         cut = bisect_left(self.starts, start)
         for column in (self.starts, self.ends, self.ids, self.refs):
             del column[cut:]
+        del self.ties[bisect_left(self.ties, cut) :]
 
     def columns(self, start: int, end: int) -> Columns:
         """Events overlapping [start, end], clipped to it, newest first (as Store.get_events)."""
@@ -102,7 +107,14 @@ class _Columns:
         out_ids += ids[inner:last]
         out_refs = array(refs.typecode, compress(refs[first:inner], reaching))
         out_refs += refs[inner:last]
-        return Columns(out_starts, out_ends, out_ids, out_refs, self.datas, newest_first=True)
+        # Equal starts: the clipped events (all at `start`), the first inner event if it starts there
+        # too, and those among the inner events.
+        ties = list(range(1, head))
+        if head and last > inner and starts[inner] == start:
+            ties.append(head)
+        kept = self.ties
+        ties.extend(map((head - inner).__add__, kept[bisect_right(kept, inner) : bisect_left(kept, last)]))
+        return Columns(out_starts, out_ends, out_ids, out_refs, self.datas, newest_first=True, ties=ties)
 
 
 class EventCache:

@@ -89,17 +89,10 @@ def filter_period_intersect(events: Columns, filters: Columns) -> Columns | None
     if not (all(map(lt, f_starts, f_ends)) and all(map(le, f_ends, islice(f_starts, 1, None)))):
         return None
     starts, ends, ids, refs = events.in_time_order()
-    positions: Sequence[int] = range(len(starts))
-    if not all(map(lt, starts, ends)):  # empty events have no piece and never hold the walk back: drop them
-        keep = list(map(lt, starts, ends))
-        positions = array("q", compress(positions, keep))
-        starts, ends, refs_kept = (array(c.typecode, compress(c, keep)) for c in (starts, ends, refs))
-    else:
-        refs_kept = refs
     walk = (starts, ends, f_starts, f_ends)
 
     def build() -> Arrays:
-        sources, piece_starts, piece_ends = _intersect_pieces(positions, *walk)
+        sources, piece_starts, piece_ends = _intersect_pieces(*walk)
         return (
             array("q", piece_starts),
             array("q", piece_ends),
@@ -107,7 +100,7 @@ def filter_period_intersect(events: Columns, filters: Columns) -> Columns | None
             array(refs.typecode, map(refs.__getitem__, sources)),
         )
 
-    return Columns.of(Rows(None, False, build, lambda: _intersect_summary(refs_kept, *walk)), events.datas)
+    return Columns.of(Rows(None, False, build, lambda: _intersect_summary(refs, *walk)), events.datas)
 
 
 # The two walks below apply one rule (see filter_period_intersect) and differ only in what they keep of
@@ -116,7 +109,7 @@ def filter_period_intersect(events: Columns, filters: Columns) -> Columns | None
 
 
 def _intersect_pieces(
-    positions: Sequence[int], starts: IntColumn, ends: IntColumn, f_starts: IntColumn, f_ends: IntColumn
+    starts: IntColumn, ends: IntColumn, f_starts: IntColumn, f_ends: IntColumn
 ) -> tuple[list[int], list[int], list[int]]:
     """(source position, start, end) of every piece, as three lists."""
     sources: list[int] = []
@@ -128,7 +121,7 @@ def _intersect_pieces(
         return sources, piece_starts, piece_ends
     j = 0
     f_start, f_end = f_starts[0], f_ends[0]
-    for i, start, end in zip(positions, starts, ends, strict=True):
+    for i, start, end in zip(range(len(starts)), starts, ends, strict=True):
         if f_end <= start:
             j = bisect_right(f_ends, start, j)  # f_end stays at or after every earlier event's end
             if j == m:
@@ -136,9 +129,10 @@ def _intersect_pieces(
             f_start, f_end = f_starts[j], f_ends[j]
         if end <= f_end:
             if f_start <= start:
-                add_source(i)  # the common case: wholly inside the filter event
-                add_start(start)
-                add_end(end)
+                if start < end:  # an empty event has no piece (nor does it hold the walk back)
+                    add_source(i)  # the common case: wholly inside the filter event
+                    add_start(start)
+                    add_end(end)
             elif end > f_start:
                 add_source(i)
                 add_start(f_start)
@@ -184,8 +178,8 @@ def _intersect_summary(
                 break
             f_start, f_end = f_starts[j], f_ends[j]
         if end <= f_end:
-            if end > f_start:
-                piece_start = start if f_start <= start else f_start
+            piece_start = start if f_start <= start else f_start
+            if end > piece_start:
                 count += 1
                 if ref in totals:
                     totals[ref] += end - piece_start

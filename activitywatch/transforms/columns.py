@@ -38,7 +38,7 @@ class Rows:
     """The arrays of columns, or how to build them when first asked, and their summary; shared by
     columns that differ only in their data objects (categorize and tag keep the rows)."""
 
-    __slots__ = ("_arrays", "_build", "_summarize", "_summary", "newest_first")
+    __slots__ = ("_arrays", "_build", "_summarize", "_summary", "newest_first", "ties")
 
     def __init__(
         self,
@@ -46,9 +46,11 @@ class Rows:
         newest_first: bool,
         build: Callable[[], Arrays] | None = None,
         summarize: Callable[[], Summary] | None = None,
+        ties: list[int] | None = None,
     ) -> None:
         self._arrays = arrays
         self.newest_first = newest_first
+        self.ties = ties  # where known: the positions i > 0 whose start equals the one before
         self._build = build
         self._summarize = summarize  # cheaper than building the arrays, for a summary alone
         self._summary: Summary | None = None
@@ -101,8 +103,9 @@ class Columns:
         datas: Sequence[Any],
         *,
         newest_first: bool = False,
+        ties: list[int] | None = None,
     ) -> None:
-        self.rows = Rows((starts, ends, ids, refs), newest_first)
+        self.rows = Rows((starts, ends, ids, refs), newest_first, ties=ties)
         self.datas = datas  # data objects by ref, shared with other columns: never changed
         self._events: list[Event] | None = None
 
@@ -165,7 +168,9 @@ class Columns:
         starts = self.starts
         if not self.newest_first and not by_duration:
             return starts, self.ends, self.ids, self.refs
-        ties = list(compress(count(1), map(eq, starts, islice(starts, 1, None))))
+        ties = self.rows.ties
+        if ties is None:
+            ties = list(compress(count(1), map(eq, starts, islice(starts, 1, None))))
         if not ties:
             return starts, self.ends, self.ids, self.refs
         # Only events starting together move: each run of them in the list's order, then by duration.
