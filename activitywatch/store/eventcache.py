@@ -2,13 +2,14 @@
 
 A query the server has not seen before (a new dashboard view, another period) reads whole buckets; SQLite
 and JSON decoding are most of its time. This cache keeps, per bucket, every event from some time on as
-four arrays (start, end, id, index of the shared data object), about 32 bytes an event, and answers range
-reads with a bisection. Before each read it asks the store what changed since it last looked: events
-inserted or changed after its sequence number are read again from their start on (or from their end
-less the longest duration, in case a start moved later); anything the change sequence cannot show
-(deletes, moves, buckets changed: a new generation), or too many changes, drops everything. So it
-never answers with events the store no longer holds; the result cache above it keeps its own
-guarantees, as it records what the query read.
+four arrays (start, end, id, index of the shared data object), about 32 bytes an event, read in one SQL
+statement (store/columnread.py), and answers range reads with a bisection, as `Columns` that queries
+work on without building events (transforms/columns.py). Before each read it asks the store what
+changed since it last looked: events inserted or changed after its sequence number are read again from
+their start on (or from their end less the longest duration, in case a start moved later); anything
+the change sequence cannot show (deletes, moves, buckets changed: a new generation), or too many
+changes, drops everything. So it never answers with events the store no longer holds; the result cache
+above it keeps its own guarantees, as it records what the query read.
 """
 
 from __future__ import annotations
@@ -17,8 +18,8 @@ import threading
 from array import array
 from bisect import bisect_left, bisect_right
 from collections import OrderedDict
-from itertools import compress, count, repeat
-from operator import eq, le
+from itertools import compress, repeat
+from operator import le
 from typing import Any, Protocol
 
 from activitywatch.core.allocation import collector_paused
@@ -74,10 +75,11 @@ class _Columns:
                     by_text[text] = len(datas)
                     datas.append(load_json(text))
         self.ids.extend(columns.ids)
-        first = max(len(self.starts), 1)
+        kept = len(self.starts)
+        if kept and columns.starts and self.starts[-1] == columns.starts[0]:
+            self.ties.append(kept)
+        self.ties.extend(map(kept.__add__, columns.ties))
         self.starts.extend(columns.starts)
-        starts = self.starts
-        self.ties.extend(compress(count(first), map(eq, starts[first - 1 : -1], starts[first:])))
         self.ends.extend(columns.ends)
         self.refs.extend(map(by_text.__getitem__, texts))
 

@@ -6,6 +6,10 @@ shared data objects), stored in time order; `newest_first` says the list is the 
 `query_bucket` answers). The functions in `columnar.py` work on these arrays and return new columns (or
 None when their input is outside what they handle: then the caller uses the event functions on
 `events()`), so results are the same event for event.
+
+The arrays may be built only when first asked for: merging by keys, summing durations and relabelling
+need just totals per data object (a `Summary`), which filter_period_intersect can find without
+building its pieces, and columns that differ only in their data objects share one `Rows`.
 """
 
 from __future__ import annotations
