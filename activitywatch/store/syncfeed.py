@@ -272,6 +272,8 @@ def settings_to_push(store: Store, settings: dict[str, Any], device: str, now: i
     """The travelling settings changed here since last pushed or applied, stamped (now, device), and
     recorded as pushed (call after they are safely written)."""
     changed: dict[str, tuple[Any, int, str]] = {}
+    if not settings:
+        return changed
     with store._reading() as conn:
         for key, value in settings.items():
             known = _setting_record(conn, key)

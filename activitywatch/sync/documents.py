@@ -169,7 +169,7 @@ def segment_file(first: int, last: int) -> str:
 
 def read_manifest(doc: Any, device: str, where: str) -> dict[str, Any]:
     """A manifest document, checked: it names its own device, and segments covering 1..N in order,
-    each by a plain file name in the device's folder (no paths)."""
+    each by a plain file name in the device's folder (no paths) or inline (`doc`: a segment document)."""
     try:
         doc = _dict(doc)
         if doc.get("device") != device:
@@ -185,12 +185,15 @@ def read_manifest(doc: Any, device: str, where: str) -> dict[str, Any]:
             first = _int(entry.setdefault("first", n), last + 1, n)
             if first != last + 1:
                 raise ValueError(f"segment {first} follows segment {last}")
-            name = _str(entry["file"])
-            if not SEGMENT_NAME.fullmatch(name) or name != segment_file(first, n):
-                raise ValueError(f"segment {n} names the file {name!r:.80}")
+            if "doc" in entry:  # a small segment carried inline (checked whole when it is applied)
+                _dict(entry["doc"])
+            else:
+                name = _str(entry["file"])
+                if not SEGMENT_NAME.fullmatch(name) or name != segment_file(first, n):
+                    raise ValueError(f"segment {n} names the file {name!r:.80}")
+                _str(entry["sha256"])
+                _int(entry["size"], 0, 2**40)
             last = n
-            _str(entry["sha256"])
-            _int(entry["size"], 0, 2**40)
             _int(entry["events"], 0, 2**40)
     except (KeyError, TypeError, ValueError) as exc:
         raise _fail(where, str(exc) or type(exc).__name__) from None
