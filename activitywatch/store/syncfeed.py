@@ -16,6 +16,7 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 import apsw
+import orjson
 
 from activitywatch.core.errors import InvalidInput
 from activitywatch.core.models import Bucket, Event
@@ -53,6 +54,7 @@ SQL_UPSERT = (
     " WHERE events.starttime != excluded.starttime OR events.endtime != excluded.endtime"
     " OR events.data != excluded.data"
 )
+dumps, SORT_KEYS = orjson.dumps, orjson.OPT_SORT_KEYS
 SQL_DELETE_ORIGIN = "DELETE FROM events WHERE bucket_key = ? AND origin_id = ?"
 SQL_FORGET_ROWS = (
     "SELECT id, starttime, endtime, data FROM events WHERE bucket_key = :key AND starttime >= :lo"
@@ -132,17 +134,6 @@ def record_forget(conn: apsw.Connection, start: int, end: int, bucket_ids: Seque
     conn.execute(SQL_LOG_FORGET, (start, end, dump_json(list(bucket_ids)) if bucket_ids is not None else None))
 
 
-@dataclass(frozen=True)
-class RemoteEvent:
-    """An event as another device has it (`bucket` is its bucket id there)."""
-
-    bucket: str
-    id: int
-    start: int
-    end: int
-    data: dict[str, Any]
-
-
 @dataclass
 class RemoteBatch:
     """Changes of one other device, in the order they are applied."""
@@ -151,7 +142,8 @@ class RemoteBatch:
     deleted_buckets: list[str] = field(default_factory=list)
     buckets: list[Bucket] = field(default_factory=list)
     forgets: list[tuple[int, int, list[str] | None]] = field(default_factory=list)
-    events: list[RemoteEvent] = field(default_factory=list)
+    # Per bucket id on that device, its new and changed events, each with its id there as `id`.
+    events: dict[str, list[Event]] = field(default_factory=dict)
     deleted_events: list[tuple[str, int]] = field(default_factory=list)
     # key -> (value, when it was changed (ns, that device's clock), the device that changed it)
     settings: dict[str, tuple[Any, int, str]] = field(default_factory=dict)
@@ -336,32 +328,34 @@ def _upsert(
     store: Store,
     conn: apsw.Connection,
     device: str,
-    events: Sequence[RemoteEvent],
+    events: dict[str, list[Event]],
     keys: dict[str, tuple[int, str]],
 ) -> ApplyReport:
     report = ApplyReport()
-    by_bucket: dict[str, list[RemoteEvent]] = {}
-    for ev in events:
-        by_bucket.setdefault(ev.bucket, []).append(ev)
-    for origin, group in by_bucket.items():
+    for origin, candidates in events.items():
         found = keys.get(origin) or _lookup(conn, device, origin)
         if found is None:
             continue  # an event of a bucket the device no longer has: its deletion follows
         key, local_id = found
-        candidates = [Event(ev.start, ev.end - ev.start, ev.data, ev.id) for ev in group]
         kept = store._filtered(conn, local_id, candidates)  # this device's privacy filters
-        kept_ids = {ev.id for ev in kept}
-        for candidate in candidates:  # dropped by a filter here: not stored (and removed if it was)
-            if candidate.id not in kept_ids:
-                conn.execute(SQL_DELETE_ORIGIN, (key, candidate.id))
-                report.events_filtered += 1
+        if len(kept) != len(candidates):  # dropped by a filter here: not stored (and removed if it was)
+            kept_ids = {ev.id for ev in kept}
+            for candidate in candidates:
+                if candidate.id not in kept_ids:
+                    conn.execute(SQL_DELETE_ORIGIN, (key, candidate.id))
+                    report.events_filtered += 1
+        seqs = store._next_seqs(len(kept))
+        try:  # dump_json inlined: a million calls add up
+            rows = [
+                (key, start, start + duration, dumps(data, option=SORT_KEYS).decode(), seq, event_id)
+                for (start, duration, data, event_id), seq in zip(kept, seqs, strict=True)
+            ]
+        except (orjson.JSONEncodeError, TypeError) as exc:
+            raise InvalidInput(f"data cannot be stored as JSON: {exc}") from None
         before = conn.total_changes()
-        conn.executemany(
-            SQL_UPSERT,
-            [(key, ev.timestamp, ev.end, dump_json(ev.data), store._next_seq(), ev.id) for ev in kept],
-        )
+        conn.executemany(SQL_UPSERT, rows)
         report.events_changed += conn.total_changes() - before
-        longest = max((ev.duration for ev in kept), default=0)
+        longest = max((row[2] - row[1] for row in rows), default=0)
         conn.execute("UPDATE buckets SET max_duration = ? WHERE key = ? AND max_duration < ?", (longest, key, longest))
     return report
 

@@ -387,7 +387,7 @@ class Syncer:
                 batch = documents.read_segment(unseal(self.key, blob, seg_where), device, span, seg_where)
             done = {
                 "n": entry["n"],
-                "events": done["events"] + len(batch.events),
+                "events": done["events"] + sum(map(len, batch.events.values())),
                 "instance": manifest["instance"],
                 "hostname": manifest["hostname"],
                 "at": self._clock(),
