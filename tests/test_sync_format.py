@@ -140,3 +140,24 @@ def test_merged_away_files_go_after_the_grace_period_also_after_a_restart(
             assert content(b.store, a.window) == content(a.store, a.window)
         finally:
             a.close()
+
+
+def test_a_damaged_segment_among_many_stops_the_catch_up_right_before_it(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(engine, "INLINE_ROWS", -1)  # five segment files, read one ahead of the one applied
+    with devices(tmp_path, "a", "b") as (folder, _, (a, b)):
+        a.make_window_bucket()
+        for minute in range(5):
+            a.add_windows(a.window, minute * 10, 10)
+            a.round()
+        third = folder / a.id / "00000003.seg"
+        blob = bytearray(third.read_bytes())
+        blob[len(blob) // 2] ^= 0xFF
+        third.write_bytes(bytes(blob))
+        report = b.round()
+        assert [d.error for d in report.devices] == [
+            f"Device {a.id}: {third} does not match its hash in the manifest (damaged or replaced)."
+        ]
+        assert b.store.count_events(a.window) == 20  # segments 1 and 2, nothing after the damaged one
+        assert report.devices[0].segments_applied == 2

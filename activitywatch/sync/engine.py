@@ -18,7 +18,8 @@ import contextlib
 import logging
 import os
 import time
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -29,6 +30,7 @@ from activitywatch.core.errors import AwError
 from activitywatch.store import Store
 from activitywatch.store.syncfeed import (
     ApplyReport,
+    RemoteBatch,
     apply_remote,
     cursor,
     local_changes,
@@ -372,19 +374,9 @@ class Syncer:
             raise FolderError(f"{where} lists fewer segments than were already applied (an old copy?); not pulled.")
         if not apply:
             return
-        for entry in manifest["segments"]:
-            if entry["n"] <= done["n"]:
-                continue  # applied (a merged segment reaching past the cursor is applied again: idempotent)
-            span = (entry["first"], entry["n"])
-            if "doc" in entry:
-                seg_where = f"Device {device}: segment {entry['n']} in {base / MANIFEST}"
-                batch = documents.read_segment(entry["doc"], device, span, seg_where)
-            else:
-                seg_where = f"Device {device}: {base / entry['file']}"
-                blob = read_bounded(base / entry["file"], seg_where)
-                if sha256(blob) != entry["sha256"]:
-                    raise FolderError(f"{seg_where} does not match its hash in the manifest (damaged or replaced).")
-                batch = documents.read_segment(unseal(self.key, blob, seg_where), device, span, seg_where)
+        # Applied in order; a merged segment reaching past the cursor is applied again (idempotent).
+        todo = [entry for entry in manifest["segments"] if entry["n"] > done["n"]]
+        for entry, seg_where, batch in self._decoded(device, todo):
             done = {
                 "n": entry["n"],
                 "events": done["events"] + sum(map(len, batch.events.values())),
@@ -398,6 +390,36 @@ class Syncer:
                 raise FolderError(f"{seg_where} cannot be applied: {exc.message}") from None
             report.pulled.add(applied)
             status.segments_applied, status.events, status.last_pull = done["n"], done["events"], done["at"]
+
+    def _decoded(self, device: str, entries: list[dict[str, Any]]) -> Iterator[tuple[dict[str, Any], str, RemoteBatch]]:
+        """Each segment of `entries` read and checked, in order; with several, each is read on a second
+        thread while the one before is applied (SQLite lets go of the GIL while it writes), so a
+        catch-up takes the longer of reading and writing rather than both. An error of a segment is
+        raised when its turn comes: the segments before it are applied."""
+        if len(entries) < 2:  # nothing to overlap
+            for entry in entries:
+                yield entry, *self._decode(device, entry)
+            return
+        with ThreadPoolExecutor(1, thread_name_prefix="sync-read") as pool:
+            ahead = pool.submit(self._decode, device, entries[0])
+            for i, entry in enumerate(entries):
+                where, batch = ahead.result()
+                if i + 1 < len(entries):
+                    ahead = pool.submit(self._decode, device, entries[i + 1])
+                yield entry, where, batch
+
+    def _decode(self, device: str, entry: dict[str, Any]) -> tuple[str, RemoteBatch]:
+        """A segment's changes, checked, and the words naming it in errors."""
+        base = self.folder / device
+        span = (entry["first"], entry["n"])
+        if "doc" in entry:
+            where = f"Device {device}: segment {entry['n']} in {base / MANIFEST}"
+            return where, documents.read_segment(entry["doc"], device, span, where)
+        where = f"Device {device}: {base / entry['file']}"
+        blob = read_bounded(base / entry["file"], where)
+        if sha256(blob) != entry["sha256"]:
+            raise FolderError(f"{where} does not match its hash in the manifest (damaged or replaced).")
+        return where, documents.read_segment(unseal(self.key, blob, where), device, span, where)
 
 
 def _last(manifest: dict[str, Any]) -> int:
