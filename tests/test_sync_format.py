@@ -35,7 +35,13 @@ def test_a_push_every_minute_writes_one_file(tmp_path: Path, monkeypatch: pytest
         written.append(path.name)
         return real_write(path, data, sync_dir)
 
+    def synced(folder: Path) -> None:
+        written.append("fsync of the folder")
+        real_sync(folder)
+
+    real_sync = engine.sync_folder
     monkeypatch.setattr(engine, "write_atomic", traced)
+    monkeypatch.setattr(engine, "sync_folder", synced)
     with devices(tmp_path, "a", "b") as (folder, key, (a, b)):
         a.make_window_bucket()
         for minute in range(20):
@@ -43,7 +49,9 @@ def test_a_push_every_minute_writes_one_file(tmp_path: Path, monkeypatch: pytest
             written.clear()
             assert a.round().errors == []
             merging = minute == 15  # the 16th small segment: the sixteen become one file
-            assert written == (["00000001-00000016.seg", MANIFEST] if merging else [MANIFEST])
+            # The merged file's name is on disk before a manifest names it.
+            merged = ["00000001-00000016.seg", "fsync of the folder", MANIFEST]
+            assert written == (merged if merging else [MANIFEST])
             if minute == 9:
                 assert b.round().errors == []  # b stops halfway through what becomes a merged segment
         manifest = manifest_of(folder, a, key)
