@@ -21,6 +21,7 @@ from activitywatch.core.wire import (
     event_from_wire,
     event_to_wire,
     events_from_wire,
+    events_to_wire,
     json_type,
 )
 from activitywatch.server.dispatch import StoreCalls
@@ -193,7 +194,7 @@ class Api:
             raise unprocessable(exc) from None
         write = self.calls.slow if len(events) > 1000 else self.calls.write
         stored = await write(self.store.insert_events, bucket_id, events)
-        return json_response([event_to_wire(e) for e in stored])
+        return json_response(events_to_wire(stored))
 
     async def delete_event(self, request: Request) -> Response:
         """Delete one event."""
