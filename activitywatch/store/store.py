@@ -504,7 +504,7 @@ class Store:
         An event carrying the id of an event of this bucket replaces it (how the web UI edits events);
         any other id is ignored and the event is stored as a new one.
         """
-        with self._transaction() as conn:
+        with collector_paused(), self._transaction() as conn:  # thousands of rows and events, no cycles
             return self._insert(conn, bucket_id, events)
 
     def _insert(self, conn: apsw.Connection, bucket_id: str, events: Sequence[Event]) -> list[Event]:
