@@ -4,7 +4,7 @@ import { duration, shorten } from "./format.js";
 import { pathKey } from "./categories.js";
 
 /**
- * Resolves once echarts.min.js has run. It loads `async` (about 1.1 MB to parse), so views fetch their data
+ * Resolves once echarts.min.js has run. It loads `async` (about 670 KB to parse), so views fetch their data
  * while the browser compiles it, and wait for it only to draw.
  */
 export function chartsReady() {
