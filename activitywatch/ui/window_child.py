@@ -25,13 +25,18 @@ log = logging.getLogger(__name__)
 
 POLL_MS = 50  # how soon a message from the app is acted on
 # The window's memory (measured in bench/desktop_idle.py): one renderer at most (the dashboard is one
-# page); drawing in software, Chromium's and Qt Quick's, so no OpenGL driver is loaded (Mesa's llvmpipe
-# alone is ~50 MB, a hardware driver similar; the dashboard's charts need no GPU): ~45 MB less. Without
-# the sandbox (as root) the zygote processes, which only exist to start sandboxed renderers, are left
-# out: ~100 MB less. QTWEBENGINE_CHROMIUM_FLAGS and QT_QUICK_BACKEND set by the user win.
+# page); drawing in software, Chromium's and Qt Quick's (the dashboard's charts need no GPU). Qt's X11
+# and Wayland plugins would still load an OpenGL driver for a context nothing draws with (Mesa's
+# llvmpipe: libLLVM and swrast_dri, ~60 MB resident), so they are told to use none. Without the sandbox
+# (as root) the zygote processes, which only exist to start sandboxed renderers, are left out: ~100 MB
+# less. QTWEBENGINE_CHROMIUM_FLAGS and the environment variables below set by the user win.
 MEMORY_FLAGS = ("--renderer-process-limit=1", "--disable-gpu")
 UNSANDBOXED_FLAGS = ("--no-zygote",)
-QUICK_BACKEND = "software"
+SOFTWARE_ONLY = {
+    "QT_QUICK_BACKEND": "software",
+    "QT_XCB_GL_INTEGRATION": "none",
+    "QT_WAYLAND_DISABLE_HW_INTEGRATION": "1",
+}
 
 
 def allow_webengine_as_root() -> None:
@@ -131,7 +136,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     allow_webengine_as_root()
     flags = os.environ.get("QTWEBENGINE_CHROMIUM_FLAGS", "")
     os.environ["QTWEBENGINE_CHROMIUM_FLAGS"] = chromium_flags(flags, sandboxed=sandboxed())
-    os.environ.setdefault("QT_QUICK_BACKEND", QUICK_BACKEND)
+    for name, value in SOFTWARE_ONLY.items():
+        os.environ.setdefault(name, value)
     from PySide6 import QtWebEngineWidgets  # noqa: F401, PLC0415 - must be loaded before the QApplication
     from PySide6.QtCore import QEvent  # noqa: PLC0415
     from PySide6.QtWidgets import QApplication, QMenu  # noqa: PLC0415
