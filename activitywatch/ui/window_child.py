@@ -8,6 +8,7 @@ from __future__ import annotations
 import argparse
 import contextlib
 import json
+import linecache
 import logging
 import os
 import queue
@@ -148,6 +149,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     from activitywatch.ui.state import UiState  # noqa: PLC0415
     from activitywatch.ui.window import DashboardWindow  # noqa: PLC0415
 
+    linecache.clearcache()  # the sources PySide6's import hook read (see gui.py)
     qt = QApplication([sys.argv[0]])
     qt.setApplicationName("ActivityWatch")
     qt.setQuitOnLastWindowClosed(False)
