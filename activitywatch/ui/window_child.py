@@ -28,10 +28,12 @@ POLL_MS = 50  # how soon a message from the app is acted on
 # The window's memory (measured in bench/desktop_idle.py): one renderer at most (the dashboard is one
 # page); drawing in software, Chromium's and Qt Quick's (the dashboard's charts need no GPU). Qt's X11
 # and Wayland plugins would still load an OpenGL driver for a context nothing draws with (Mesa's
-# llvmpipe: libLLVM and swrast_dri, ~60 MB resident), so they are told to use none. Without the sandbox
-# (as root) the zygote processes, which only exist to start sandboxed renderers, are left out: ~100 MB
-# less. QTWEBENGINE_CHROMIUM_FLAGS and the environment variables below set by the user win.
+# llvmpipe: libLLVM and swrast_dri, ~60 MB resident), so they are told to use none. With the sandbox
+# (a normal user) the renderer is started by the sandboxed zygote; the unsandboxed one would only start
+# helpers the dashboard never needs: ~50 MB less. Without the sandbox (as root) no zygote is needed at
+# all: ~100 MB less. QTWEBENGINE_CHROMIUM_FLAGS and the environment variables below set by the user win.
 MEMORY_FLAGS = ("--renderer-process-limit=1", "--disable-gpu")
+SANDBOXED_FLAGS = ("--no-unsandboxed-zygote",)
 UNSANDBOXED_FLAGS = ("--no-zygote",)
 SOFTWARE_ONLY = {
     "QT_QUICK_BACKEND": "software",
@@ -54,7 +56,7 @@ def chromium_flags(current: str, *, sandboxed: bool) -> str:
     """The web engine's flags: the user's (QTWEBENGINE_CHROMIUM_FLAGS) plus the memory ones not set."""
     flags = current.split()
     names = {flag.split("=")[0] for flag in flags}
-    wanted = MEMORY_FLAGS if sandboxed else MEMORY_FLAGS + UNSANDBOXED_FLAGS
+    wanted = MEMORY_FLAGS + (SANDBOXED_FLAGS if sandboxed else UNSANDBOXED_FLAGS)
     return " ".join(flags + [flag for flag in wanted if flag.split("=")[0] not in names])
 
 
