@@ -48,6 +48,8 @@ def role(pid: int, app: int) -> str:
     kind = next((a.split("=", 1)[1] for a in args if a.startswith("--type=")), None)
     if kind is not None:
         sub = next((a.split("=", 1)[1] for a in args if a.startswith("--utility-sub-type=")), "")
+        if kind == "zygote":  # a renderer forked by the zygote keeps its command line
+            return "web engine: zygote, or a renderer it forked"
         return f"web engine: {kind}" + (f" ({sub})" if sub else "")
     if pid == app:
         return "the app (tray, watchers, server)"
