@@ -133,7 +133,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     args = parser.parse_args(argv)
     sides: dict[str, Path | None] = {"ours": None}
     if args.source is not None:
-        # both served as another build would be (the same headers), ours first in every round
+        # both served as another build would be (the same headers)
         sides = {"ours": RESOURCES / "webui", "other": args.source.resolve() / "resources" / "webui"}
     with tempfile.TemporaryDirectory(prefix="aw-bench-dashboard-") as tmp:
         data_dir = Path(tmp)
@@ -142,8 +142,9 @@ def main(argv: Sequence[str] | None = None) -> int:
         print(f"{events:,} events over {args.days} days; Activity view, month of {month[:7]}, host {HOST}")
         for kind in ("month", "week", "day"):
             figures = {side: Figures() for side in sides}
-            for _ in range(args.repeat):
-                for side, webui in sides.items():
+            for round_ in range(args.repeat):
+                # which side goes first alternates: a run can be slowed by the one before it
+                for side, webui in list(sides.items())[:: -1 if round_ % 2 else 1]:
                     run = measure(data_dir, f"/activity/{HOST}/{kind}/{month}", 1, webui)
                     for name, values in vars(run).items():
                         getattr(figures[side], name).extend(values)
