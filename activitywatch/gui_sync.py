@@ -11,8 +11,9 @@ from activitywatch.config import Settings
 from activitywatch.core.errors import AwError
 from activitywatch.store import Store
 from activitywatch.sync import setup as sync_setup
+from activitywatch.sync import syncthing
 from activitywatch.sync.runner import SyncThread
-from activitywatch.ui.backend import SyncState
+from activitywatch.ui.backend import SyncSetupResult, SyncState
 
 log = logging.getLogger(__name__)
 
@@ -29,7 +30,7 @@ class TrackerSync:
     def sync_state(self) -> SyncState:
         """Whether sync is set up, and one line on its last round."""
         if self.settings is None or not sync_setup.configured(self.settings):
-            return SyncState(False, "Sync: not set up")
+            return SyncState(False, "Sync: not set up", syncthing=syncthing.find_config() is not None)
         thread = self.sync_thread
         if thread is None:
             return SyncState(True, "Sync: off (see the log)" if self.settings.sync.enabled else "Sync: switched off")
@@ -50,22 +51,54 @@ class TrackerSync:
         if self.sync_thread is not None:
             self.sync_thread.sync_now()
 
-    def sync_setup(self, folder: Path, key: str) -> tuple[bool, str]:
-        """`sync init` (empty key) or `sync join` from the tray, then start syncing."""
+    def find_syncthing(self) -> str:
+        """Which local Syncthing answers (worker thread); SyncthingError says why none does."""
+        local = syncthing.connect()
+        return f"Syncthing runs on this computer (device {local.device_id[:7]}, {local.url})."
+
+    def sync_setup(self, folder: Path, key: str, with_syncthing: bool = False) -> SyncSetupResult:
+        """`sync init` (empty key) or `sync join` from the tray (with Syncthing: like `--syncthing`), then
+        start syncing."""
         if self.settings is None:
-            return False, "Sync cannot be set up in this run."
+            return SyncSetupResult(False, "Sync cannot be set up in this run.")
+        key = key.strip()
         try:
-            if key.strip():
-                opened = app.sync_join(self.settings, folder, key.strip())
-                message = f"This computer now syncs through {folder}; the key opened {opened} other device(s)' files."
+            local = syncthing.connect() if with_syncthing else None  # before anything is set up
+            if key:
+                if local is not None:
+                    sync_setup.make_folder(folder)  # the other devices' files arrive once Syncthing shares it
+                opened = app.sync_join(self.settings, folder, key)
+                done = f"This computer now syncs through {folder}; the key opened {opened} other device(s)' files."
             else:
                 new_key = app.sync_init(self.settings, folder)
-                message = (
-                    f"This computer now syncs through {folder}. Share that folder with your other computers and "
-                    f"set sync up there with this key (shown only now; keep it safe):\n\n{new_key}"
-                )
+                done = f"This computer now syncs through {folder}."
         except AwError as exc:
-            return False, exc.message
+            return SyncSetupResult(False, exc.message)
         if self.sync_thread is None:
             self.sync_thread = app.start_sync(self.settings, self.store)
-        return True, message
+        keep = "(shown only now; keep it safe):"
+        if local is None:
+            if key:
+                return SyncSetupResult(True, done)
+            there = f"Share that folder with your other computers and set sync up there with this key {keep}"
+            return SyncSetupResult(True, f"{done} {there}", new_key)
+        did, step = _add_to_syncthing(local, folder)
+        text = f"{done} {did}\n\n{step}"
+        if key:
+            return SyncSetupResult(True, f"{text} (or accept it when offered); its data arrives with the next rounds.")
+        there = f"; there, choose Sync ▸ Set up with Syncthing… (or run `sync join`) and enter this key {keep}"
+        return SyncSetupResult(True, text + there, new_key)
+
+
+def _add_to_syncthing(local: syncthing.Syncthing, folder: Path) -> tuple[str, str]:
+    """Add `folder` to Syncthing; what happened, and the user's next step (sync itself is set up already)."""
+    try:
+        result = syncthing.add_folder(local, folder)
+    except syncthing.SyncthingError as exc:
+        return (
+            f"It was not added to Syncthing: {exc.message}",
+            "Add it in Syncthing yourself and share it with your other computer",
+        )
+    name = f"'{result.label}'" + (f" (folder ID {result.folder_id})" if result.label != result.folder_id else "")
+    did = f"Syncthing now syncs it as {name}." if result.added else f"Syncthing already syncs it in its folder {name}."
+    return did, f"Next: in Syncthing, share the folder {name} with your other computer"

@@ -62,6 +62,20 @@ class Device:
         self.store.close()
 
 
+def first_computer(root: Path, folder: Path, minutes: int) -> tuple[str, str, str]:
+    """A first computer "laptop" that set sync up through `folder` and pushed `minutes` window events:
+    (its sync key, its device id, its window bucket)."""
+    folder.mkdir(parents=True, exist_ok=True)
+    key = new_key()
+    laptop = Device(root / "first-computer", "laptop", folder, check_key(key))
+    try:
+        laptop.add_windows(laptop.make_window_bucket(), 0, minutes)
+        assert laptop.round().pushed_events == minutes
+    finally:
+        laptop.close()
+    return key, laptop.id, laptop.window
+
+
 def content(store: Store, bucket_id: str) -> list[tuple[int, int, Any]]:
     """A bucket's events as (start, end, data), oldest first (ids differ between devices)."""
     return sorted((e.timestamp, e.timestamp + e.duration, e.data) for e in store.get_events(bucket_id))

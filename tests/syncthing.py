@@ -4,8 +4,10 @@ free ports, configured through their REST API, stopped by their REST API or thei
 from __future__ import annotations
 
 import contextlib
+import os
 import re
 import secrets
+import ssl
 import subprocess
 import time
 from pathlib import Path
@@ -31,14 +33,20 @@ OFFLINE_OPTIONS = {
 
 
 class Syncthing:
-    """One `syncthing serve` process with its own home, GUI/REST port and listening port."""
+    """One `syncthing serve` process with its own home, GUI/REST port and listening port.
 
-    def __init__(self, root: Path, name: str) -> None:
+    With `https`, its GUI speaks HTTPS (its self-signed https-cert.pem). With `overridden`, the GUI address
+    and API key are given to the process only (`--gui-address` and STGUIAPIKEY in its environment), while its
+    config.xml names a port where nothing listens and a stale key.
+    """
+
+    def __init__(self, root: Path, name: str, *, https: bool = False, overridden: bool = False) -> None:
         self.name = name
         self.home = root / f"syncthing-{name}"
         self.gui_port = free_port()
         self.listen_port = free_port()
         self.api_key = secrets.token_hex(16)
+        self.scheme = "https" if https else "http"
         subprocess.run(
             ["syncthing", "generate", f"--home={self.home}", "--no-default-folder", "--skip-port-probing"],
             check=True,
@@ -47,8 +55,9 @@ class Syncthing:
         )
         config = self.home / "config.xml"
         text = config.read_text()
-        text = re.sub(r"<address>127\.0\.0\.1:\d+</address>", f"<address>127.0.0.1:{self.gui_port}</address>", text)
-        text = re.sub(r"<apikey>[^<]*</apikey>", f"<apikey>{self.api_key}</apikey>", text)
+        config_port, config_key = (free_port(), "stale-key") if overridden else (self.gui_port, self.api_key)
+        text = re.sub(r"<address>127\.0\.0\.1:\d+</address>", f"<address>127.0.0.1:{config_port}</address>", text)
+        text = re.sub(r"<apikey>[^<]*</apikey>", f"<apikey>{config_key}</apikey>", text)
         text = text.replace(
             "<listenAddress>default</listenAddress>",
             f"<listenAddress>tcp://127.0.0.1:{self.listen_port}</listenAddress>",
@@ -60,13 +69,23 @@ class Syncthing:
         self.proc = subprocess.Popen(
             [
                 "syncthing", "serve", f"--home={self.home}", "--no-browser", "--no-restart", "--no-upgrade",
-                f"--gui-address=http://127.0.0.1:{self.gui_port}", f"--logfile={self.log}",
+                f"--gui-address={self.scheme}://127.0.0.1:{self.gui_port}", f"--logfile={self.log}",
             ],
+            env={**os.environ, "STGUIAPIKEY": self.api_key} if overridden else None,
             stdout=subprocess.DEVNULL,
             stderr=subprocess.DEVNULL,
         )  # fmt: skip
+        verify: ssl.SSLContext | bool = True
+        if https:  # the certificate Syncthing makes at its first HTTPS start, trusted alone (no host name in it)
+            cert = self.home / "https-cert.pem"
+            self.wait_for(lambda: cert.is_file() and b"END CERTIFICATE" in cert.read_bytes())
+            verify = ssl.create_default_context(cafile=str(self.home / "https-cert.pem"))
+            verify.check_hostname = False
         self.http = httpx.Client(
-            base_url=f"http://127.0.0.1:{self.gui_port}", headers={"X-API-Key": self.api_key}, timeout=30
+            base_url=f"{self.scheme}://127.0.0.1:{self.gui_port}",
+            headers={"X-API-Key": self.api_key},
+            timeout=30,
+            verify=verify,
         )
         self.device_id = str(self.wait_for(lambda: self.get("/rest/system/status")["myID"]))
 

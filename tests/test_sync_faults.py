@@ -192,6 +192,12 @@ CASES: dict[str, Callable[[Path, bytes], str]] = {
     "claims another segment": _hostile(lambda doc: _set(doc, n=1), "claims to be segment 2-1"),
     "claims another device": _hostile(lambda doc: _set(doc, device="someone-else"), "claims to be segment"),
     "missing field": _hostile(lambda doc: {k: v for k, v in doc.items() if k != "buckets"}, "'buckets'"),
+    "forget of the wrong shape": _hostile(lambda doc: _set(doc, forget_log=[[1, BASE]]), "not enough values"),
+    "forget numbered 0": _hostile(lambda doc: _set(doc, forget_log=[[0, BASE, BASE + 1, [], []]]), "is not an integer"),
+    "forget naming a number": _hostile(
+        lambda doc: _set(doc, forget_log=[[1, BASE, BASE + 1, [], [[1, 2]]]]), "is not a short text"
+    ),
+    "acks not an object": _hostile(lambda doc: _set(doc, acks=[1]), "is not an object"),
 }
 
 

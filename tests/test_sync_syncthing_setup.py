@@ -1,4 +1,5 @@
-"""`sync init/join --syncthing` against one real Syncthing on loopback (started once for the module)."""
+"""`sync init/join --syncthing` against real Syncthings on loopback (each started once for the module): one
+plain, one with an HTTPS GUI whose address and API key are given to the process only (flag, environment)."""
 
 from __future__ import annotations
 
@@ -11,7 +12,7 @@ from typing import Any
 
 import pytest
 
-from activitywatch.sync import syncthing
+from activitywatch.sync import syncthing, syncthing_overrides
 from tests.conftest import cli_env, free_port
 from tests.syncthing import Syncthing
 
@@ -21,6 +22,16 @@ KEYRING = {"PYTHON_KEYRING_BACKEND": "keyrings.alt.file.PlaintextKeyring"}
 @pytest.fixture(scope="module")
 def st(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Syncthing]:
     instance = Syncthing(tmp_path_factory.mktemp("syncthing"), "solo")
+    try:
+        yield instance
+    finally:
+        instance.stop()
+
+
+@pytest.fixture(scope="module")
+def st_https(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Syncthing]:
+    """HTTPS GUI; config.xml names a dead port and a stale key: `--gui-address` and STGUIAPIKEY are right."""
+    instance = Syncthing(tmp_path_factory.mktemp("syncthing"), "https", https=True, overridden=True)
     try:
         yield instance
     finally:
@@ -129,7 +140,7 @@ def test_errors_are_one_sentence_and_set_nothing_up(st: Syncthing, tmp_path: Pat
     cases = {
         wrong_key: f"Syncthing at http://127.0.0.1:{st.gui_port} refused the API key from {wrong_key / 'config.xml'}",
         stopped: f"Syncthing is not running, or not at http://127.0.0.1:{port} as {stopped / 'config.xml'} says",
-        https: "Syncthing's GUI uses HTTPS",
+        https: f"Syncthing's GUI uses HTTPS, but its certificate {https / 'https-cert.pem'} cannot be read",
         no_key: "has no API key",
         tmp_path / "none": "No Syncthing configuration was found",
     }
@@ -143,3 +154,74 @@ def test_errors_are_one_sentence_and_set_nothing_up(st: Syncthing, tmp_path: Pat
         assert result.returncode == 1 and result.stdout == ""
         assert result.stderr.startswith(f"Error: {cases[home]}") and len(result.stderr.strip().splitlines()) == 1
     assert aw(tmp_path / "A", "sync", "init", "--folder", folder).returncode == 0
+
+
+def test_https_gui_and_the_running_processs_overrides(st_https: Syncthing, tmp_path: Path) -> None:
+    local = syncthing.connect(st_https.home)
+    assert (local.url, local.device_id) == (f"https://127.0.0.1:{st_https.gui_port}", st_https.device_id)
+    assert local.api_key == st_https.api_key and local.api_key_from.startswith("STGUIAPIKEY of syncthing process ")
+    # The whole command, over HTTPS: the folder lands in Syncthing's configuration.
+    folder = tmp_path / "Sync"
+    result = aw(tmp_path / "A", "sync", "init", "--folder", folder, "--syncthing-home", st_https.home)
+    assert result.returncode == 0, result.stderr
+    assert [f["path"] for f in our_folders(st_https)] == [str(folder)]
+    # What config.xml says alone is stale: a copy of it (no process runs with it) does not reach Syncthing.
+    stale = config_copy(st_https, tmp_path / "stale")
+    with pytest.raises(
+        syncthing.SyncthingError, match=re.escape("Syncthing is not running, or not at http://127.0.0.1:")
+    ):
+        syncthing.connect(stale, environ={})
+
+
+def test_our_own_environment_overrides_and_the_certificate_is_pinned(st_https: Syncthing, tmp_path: Path) -> None:
+    env = {"STGUIADDRESS": f"https://127.0.0.1:{st_https.gui_port}", "STGUIAPIKEY": st_https.api_key}
+    home = config_copy(st_https, tmp_path / "copy")
+    with pytest.raises(
+        syncthing.SyncthingError, match=re.escape(f"its certificate {home / 'https-cert.pem'} cannot be read")
+    ):
+        syncthing.connect(home, environ=env)
+    # Syncthing's device certificate is not its GUI's: verification fails, and says so in one sentence.
+    (home / "https-cert.pem").write_bytes((st_https.home / "cert.pem").read_bytes())
+    with pytest.raises(
+        syncthing.SyncthingError, match=re.escape(f"does not show the certificate in {home / 'https-cert.pem'}")
+    ):
+        syncthing.connect(home, environ=env)
+    (home / "https-cert.pem").write_bytes((st_https.home / "https-cert.pem").read_bytes())
+    local = syncthing.connect(home, environ=env)
+    assert (local.device_id, local.api_key_from) == (st_https.device_id, "STGUIAPIKEY in this environment")
+    with pytest.raises(syncthing.SyncthingError, match="refused the API key STGUIAPIKEY in this environment"):
+        syncthing.connect(home, environ={**env, "STGUIAPIKEY": "wrong"})
+
+
+def test_flags_are_read_in_every_form_syncthing_takes() -> None:
+    argv = ["/usr/bin/syncthing", "serve", "--home", "/h", "-gui-address=https://0.0.0.0:1", "--gui-apikey", "k"]
+    assert syncthing_overrides.parse_flags(argv) == {
+        "home": "/h",
+        "gui-address": "https://0.0.0.0:1",
+        "gui-apikey": "k",
+    }
+    assert syncthing_overrides.parse_flags(["syncthing", "--config=/c", "--no-browser"]) == {"config": "/c"}
+
+
+def test_overrides_of_a_process_whose_environment_cannot_be_read(tmp_path: Path) -> None:
+    """Another user's syncthing: only its command line is readable (a /proc-like tree, as root reads all)."""
+    proc, home = tmp_path / "proc", tmp_path / "their-syncthing"
+    home.mkdir()
+    for pid, argv in {
+        "41": ["/usr/bin/syncthing", "serve", f"--home={tmp_path / 'other'}", "--gui-address=http://127.0.0.1:1"],
+        "42": ["/usr/bin/syncthing", "serve", "--home", str(home), "--gui-apikey=from-flag"],
+        "43": ["/usr/bin/syncthing-gtk", f"--home={home}", "--gui-address=http://127.0.0.1:3"],
+        "self": ["/usr/bin/syncthing"],
+    }.items():
+        (proc / pid).mkdir(parents=True)
+        (proc / pid / "cmdline").write_bytes(b"\0".join(a.encode() for a in argv) + b"\0")
+    ours = {"STGUIADDRESS": "https://127.0.0.1:2", "STGUIAPIKEY": "ours"}
+    found = syncthing_overrides.for_config(home, ours, proc)
+    assert found == syncthing_overrides.Overrides(
+        "https://127.0.0.1:2", "STGUIADDRESS in this environment", "from-flag", "--gui-apikey of syncthing process 42"
+    )
+    (proc / "42" / "environ").write_bytes(b"HOME=/x\0STGUIADDRESS=127.0.0.1:4\0")
+    found = syncthing_overrides.for_config(home, ours, proc)
+    assert (found.address, found.address_from) == ("127.0.0.1:4", "STGUIADDRESS of syncthing process 42")
+    assert found.api_key == "from-flag"
+    assert syncthing_overrides.for_config(tmp_path / "nobody", {}, proc) == syncthing_overrides.Overrides()

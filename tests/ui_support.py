@@ -41,12 +41,13 @@ class ScriptedDialogs(Dialogs):
         self.offered: list[tuple[str, str, tuple[str, ...]]] = []
         self.folder: Path | None = None  # folder_path's answer
         self.typed: str | None = None  # text's answer
+        self.keys: list[str] = []  # the secrets show_key showed (its text goes to `told`)
 
     def ask(self, title: str, text: str, yes: str) -> bool:
         self.asked.append((title, text))
         return self.agree
 
-    def choose(self, title: str, text: str, choices: Sequence[str]) -> int | None:
+    def choose(self, title: str, text: str, choices: Sequence[str], warning: bool = True) -> int | None:
         self.offered.append((title, text, tuple(choices)))
         answer = self.choices.pop(0) if self.choices else None
         return answer(text) if callable(answer) else answer
@@ -73,6 +74,10 @@ class ScriptedDialogs(Dialogs):
 
     def inform(self, title: str, text: str, parent: QWidget | None = None) -> None:
         self.told.append((title, text))
+
+    def show_key(self, title: str, text: str, key: str) -> None:
+        self.told.append((title, text))
+        self.keys.append(key)
 
     def error(self, text: str) -> None:
         self.errors.append(text)

@@ -31,6 +31,8 @@ from activitywatch.core.timestamps import MAX_NS, MIN_NS
 from activitywatch.store import activity_log, report_ids, schema
 from activitywatch.store.activity_log import LogFilter, LogPage, LogPosition
 from activitywatch.store.bulk import BucketImport, BulkWriter
+from activitywatch.store.checkpointer import Checkpointer
+from activitywatch.store.columnread import EventColumns, columns_from_rows, read_columns
 from activitywatch.store.database import ReaderPool, configure_writer, connect, scalar, translated_errors
 from activitywatch.store.database import rows as fetch
 from activitywatch.store.exchange import ExportStream
@@ -42,7 +44,7 @@ from activitywatch.store.rows import (
     event_from_row,
     load_json,
 )
-from activitywatch.store.syncfeed import record_forget
+from activitywatch.store.syncforget import record_forget
 from activitywatch.transforms import privacy
 from activitywatch.transforms.heartbeat import heartbeat_merge
 from activitywatch.transforms.privacy import PrivacyRule
@@ -88,7 +90,6 @@ SQL_EVENT_LAST = (
     "SELECT id, starttime, endtime, data FROM events WHERE bucket_key = ? ORDER BY starttime DESC, id DESC LIMIT 1"
 )
 SQL_EVENT_INSERT_ROW = "INSERT INTO events (bucket_key, starttime, endtime, data, seq) VALUES (?, ?, ?, ?, ?)"
-SQL_EVENT_INSERT = SQL_EVENT_INSERT_ROW + " RETURNING id"
 SQL_EVENT_REPLACE = "UPDATE events SET starttime = ?, endtime = ?, data = ?, seq = ? WHERE id = ?"
 SQL_EVENT_EXTEND = "UPDATE events SET endtime = ?, seq = ? WHERE id = ?"
 SQL_EVENT_DELETE = "DELETE FROM events WHERE bucket_key = ? AND id = ?"
@@ -189,6 +190,8 @@ class Store:
             except BaseException:
                 self._writer.close()
                 raise
+        self._checkpointer = Checkpointer(path, self.write_lock, key)
+        self._checkpointer.attach(self._writer)  # checkpoints in a thread, not inside a heartbeat's commit
         self._readers = ReaderPool(path, key)
         self._key = key
         self._refs: dict[str, _BucketRef] = {}
@@ -204,12 +207,13 @@ class Store:
 
     def close(self) -> None:
         """Close every connection. Writes still queued on the lock finish first."""
+        self._checkpointer.stop()  # before taking the lock: its last pass may be waiting for it
         with self.write_lock:
             if self._closed:
                 return
             self._closed = True
             self._readers.close()
-            self._writer.close()
+            self._writer.close()  # the last connection: SQLite folds the WAL in and removes it
 
     def __enter__(self) -> Store:
         return self
@@ -458,14 +462,17 @@ class Store:
                 append(new(Event, (ts, duration, data, event_id)))
         return events
 
-    def event_rows_from(self, bucket_id: str, start: int, widen: bool) -> tuple[int, int, list[Any]]:
-        """(from, the bucket's longest duration, rows `(id, starttime, endtime, data text)` of every event
-        starting at `from` or later, in time order), one snapshot; `widen` moves `from` back from `start`
-        by the longest duration, so the rows hold every event that overlaps `start` or comes later."""
+    def event_columns_from(self, bucket_id: str, start: int, widen: bool) -> tuple[int, int, EventColumns]:
+        """(from, the bucket's longest duration, columns of every event starting at `from` or later, in
+        (start, id) order), one snapshot; `widen` moves `from` back from `start` by the longest duration,
+        so the columns hold every event that overlaps `start` or comes later."""
         with self._reading() as conn:
             ref = self._lookup(conn, bucket_id)
             lo = max(MIN_NS, start - ref.max_duration) if widen else start
-            return lo, ref.max_duration, fetch(conn, SQL_EVENTS_FROM, (ref.key, lo))
+            columns = read_columns(conn, ref.key, lo)
+            if columns is None:
+                columns = columns_from_rows(fetch(conn, SQL_EVENTS_FROM, (ref.key, lo)))
+            return lo, ref.max_duration, columns
 
     def count_events(self, bucket_id: str, start: int | None = None, end: int | None = None) -> int:
         """Number of events overlapping [start, end] (all events when both are None)."""
@@ -585,7 +592,8 @@ class Store:
             else:
                 data = dump_json(heartbeat.data, "event data")
                 params = (ref.key, heartbeat.timestamp, heartbeat.end, data, self._next_seq())
-                new_id = scalar(conn, SQL_EVENT_INSERT, params)
+                conn.execute(SQL_EVENT_INSERT_ROW, params)
+                new_id = conn.last_insert_rowid()  # this connection's, under the write lock (cheaper than RETURNING)
                 result = Event(
                     timestamp=heartbeat.timestamp, duration=heartbeat.duration, data=heartbeat.data, id=new_id
                 )
@@ -755,7 +763,9 @@ class Store:
                     trimmed += 1
                     if ev_start < start:
                         conn.execute(SQL_EVENT_RESHAPE, (ev_start, start, self._next_seq(), event_id))
-                        if ev_end > end:  # spans the whole range: keep the part after it too
+                        # Spans the whole range: keep the part after it too (in another device's
+                        # bucket, that part comes back from its device when it forgets the range).
+                        if ev_end > end and not ref.remote:
                             conn.execute(SQL_EVENT_INSERT_ROW, (ref.key, end, ev_end, data, self._next_seq()))
                     else:
                         conn.execute(SQL_EVENT_RESHAPE, (end, ev_end, self._next_seq(), event_id))

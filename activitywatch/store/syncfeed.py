@@ -5,7 +5,7 @@ The store knows nothing of the sync folder. It offers a feed (`local_changes`: n
 of this device's buckets by the change sequence, deletions and forgets from `sync_log`, bucket metadata,
 the settings that travel) and `apply_remote`, which is idempotent: a remote event keeps its origin id
 (`events.origin_id`) in a bucket tied to its device (`sync_buckets`), so applying a batch twice changes
-nothing.
+nothing. How forgets travel (once each, naming any device's buckets) is `syncforget`'s.
 """
 
 from __future__ import annotations
@@ -19,10 +19,11 @@ import apsw
 
 from activitywatch.core.errors import InvalidInput
 from activitywatch.core.models import Bucket, Event
-from activitywatch.core.timestamps import MIN_NS
+from activitywatch.store import syncforget
 from activitywatch.store.database import rows as fetch
 from activitywatch.store.database import scalar
 from activitywatch.store.rows import SQL_BUCKET_ROW, bucket_from_row, dump_json, load_json
+from activitywatch.store.syncforget import Ref, RemoteForget
 
 if TYPE_CHECKING:
     from activitywatch.store.store import Store
@@ -40,7 +41,6 @@ SQL_LOG = (
     "SELECT n, kind, bucket, event_id, start, end, buckets FROM sync_log WHERE n > ? AND n <= ? ORDER BY n LIMIT ?"
 )
 NO_BOUND = 2**63 - 1
-SQL_LOG_FORGET = "INSERT INTO sync_log (kind, start, end, buckets) VALUES ('forget', ?, ?, ?)"
 SQL_REMOTE_BUCKET = (
     "SELECT b.key, b.id FROM sync_buckets s JOIN buckets b ON b.key = s.bucket_key"
     " WHERE device = ? AND origin_bucket = ?"
@@ -54,10 +54,6 @@ SQL_UPSERT = (
     " OR events.data != excluded.data"
 )
 SQL_DELETE_ORIGIN = "DELETE FROM events WHERE bucket_key = ? AND origin_id = ?"
-SQL_FORGET_ROWS = (
-    "SELECT id, starttime, endtime, data FROM events WHERE bucket_key = :key AND starttime >= :lo"
-    " AND starttime < :end AND (endtime > :start OR starttime >= :start)"
-)
 
 
 @dataclass(frozen=True)
@@ -70,7 +66,8 @@ class LogEntry:
     event_id: int | None = None
     start: int | None = None
     end: int | None = None
-    buckets: list[str] | None = None  # forget: the bucket ids, or None for all
+    buckets: list[str] | None = None  # forget: this device's bucket ids, or None for all
+    refs: list[Ref] = field(default_factory=list)  # forget: other devices' buckets (device, id there)
 
 
 @dataclass(frozen=True)
@@ -84,6 +81,7 @@ class LocalChanges:
     entries: list[LogEntry]
     settings: dict[str, Any]  # the travelling settings as they are now
     complete: bool  # False when `limit` cut the changes short: call again from (seq, log)
+    acks: dict[str, int] = field(default_factory=dict)  # how far each device's forgets are applied here
 
 
 def local_changes(
@@ -103,7 +101,9 @@ def local_changes(
     with store._reading() as conn:
         log_rows = fetch(conn, SQL_LOG, (after_log, upto[1], limit + 1))
         entries = [
-            LogEntry(n, kind, bucket, event_id, start, end, load_json(buckets) if buckets is not None else None)
+            LogEntry(
+                n, kind, bucket, event_id, start, end, *syncforget.split_names(load_json(buckets) if buckets else None)
+            )
             for n, kind, bucket, event_id, start, end, buckets in log_rows[:limit]
         ]
         log_done = len(log_rows) <= limit
@@ -118,18 +118,14 @@ def local_changes(
             )
         }
         top = int(scalar(conn, "SELECT max(seq) FROM events") or 0)
+        acks = syncforget.acks(conn)
     events = [(b, i, s, e, d) for b, i, s, e, d, _ in event_rows[:limit]]
     seq = event_rows[:limit][-1][5] if event_rows else after_seq
     if log_done and len(event_rows) <= limit and upto[0] == NO_BOUND:
         # Every row up to the top was looked at (other devices' rows too): start after them next time.
         seq = max(seq, top)
     log = entries[-1].n if entries else after_log
-    return LocalChanges(seq, log, buckets, events, entries, settings, log_done and len(event_rows) <= limit)
-
-
-def record_forget(conn: apsw.Connection, start: int, end: int, bucket_ids: Sequence[str] | None) -> None:
-    """Log a forget so that sync can pass it on (call inside the forget's write transaction)."""
-    conn.execute(SQL_LOG_FORGET, (start, end, dump_json(list(bucket_ids)) if bucket_ids is not None else None))
+    return LocalChanges(seq, log, buckets, events, entries, settings, log_done and len(event_rows) <= limit, acks)
 
 
 @dataclass(frozen=True)
@@ -150,11 +146,12 @@ class RemoteBatch:
     device: str
     deleted_buckets: list[str] = field(default_factory=list)
     buckets: list[Bucket] = field(default_factory=list)
-    forgets: list[tuple[int, int, list[str] | None]] = field(default_factory=list)
+    forgets: list[RemoteForget] = field(default_factory=list)
     events: list[RemoteEvent] = field(default_factory=list)
     deleted_events: list[tuple[str, int]] = field(default_factory=list)
     # key -> (value, when it was changed (ns, that device's clock), the device that changed it)
     settings: dict[str, tuple[Any, int, str]] = field(default_factory=dict)
+    acks: dict[str, int] | None = None  # how far that device had applied each device's forgets (None: not said)
 
 
 @dataclass
@@ -204,8 +201,9 @@ def forget_cursor(store: Store, device: str) -> None:
         conn.execute("DELETE FROM sync_cursors WHERE device = ?", (device,))
 
 
-def apply_remote(store: Store, batch: RemoteBatch, new_cursor: str) -> ApplyReport:
-    """Apply another device's changes and record `new_cursor`, all in one transaction."""
+def apply_remote(store: Store, batch: RemoteBatch, new_cursor: str, here: str | None = None) -> ApplyReport:
+    """Apply another device's changes and record `new_cursor`, all in one transaction (`here`: this
+    device's id, which forgets may name)."""
     report = ApplyReport()
     device = batch.device
     with store._transaction() as conn:
@@ -217,9 +215,9 @@ def apply_remote(store: Store, batch: RemoteBatch, new_cursor: str) -> ApplyRepo
         keys: dict[str, tuple[int, str]] = {}  # origin bucket -> (local key, local id)
         for bucket in batch.buckets:
             keys[bucket.id] = _remote_bucket(conn, device, bucket, report)
-        for forget in batch.forgets:
-            report.events_deleted += _forget(store, conn, device, forget)
+        report.events_deleted += syncforget.apply_forgets(store, conn, device, here, batch.forgets)
         report.add(_upsert(store, conn, device, batch.events, keys))
+        report.events_deleted += syncforget.hold(store, conn, device, here, batch.acks)
         for origin, event_id in batch.deleted_events:
             found = keys.get(origin) or _lookup(conn, device, origin)
             if found is not None:
@@ -362,45 +360,3 @@ def _upsert(
         longest = max((ev.duration for ev in kept), default=0)
         conn.execute("UPDATE buckets SET max_duration = ? WHERE key = ? AND max_duration < ?", (longest, key, longest))
     return report
-
-
-def _forget(store: Store, conn: apsw.Connection, device: str, forget: tuple[int, int, list[str] | None]) -> int:
-    """Another device's forget applied here: to every bucket, or to the copies of its named buckets.
-
-    This device's own buckets are cut as `Store.forget` cuts them (their deletions then travel on);
-    in other devices' buckets an event spanning the range keeps only its part before it (its part
-    after arrives from its device as a new event).
-    """
-    start, end, bucket_ids = forget
-    remote: dict[int, str] = dict(fetch(conn, "SELECT bucket_key, device FROM sync_buckets"))
-    if bucket_ids is None:
-        targets = [(row[0], row[1]) for row in fetch(conn, "SELECT key, max_duration FROM buckets")]
-    else:
-        targets = []
-        for origin in bucket_ids:
-            found = _lookup(conn, device, origin)
-            if found is not None:
-                targets.append(
-                    (found[0], int(scalar(conn, "SELECT max_duration FROM buckets WHERE key = ?", (found[0],))))
-                )
-    deleted = 0
-    for key, max_duration in targets:
-        params = {"key": key, "start": start, "end": end, "lo": max(MIN_NS, start - max_duration)}
-        for event_id, ev_start, ev_end, data in fetch(conn, SQL_FORGET_ROWS, params):
-            if ev_start >= start and ev_end <= end:
-                conn.execute("DELETE FROM events WHERE id = ?", (event_id,))
-                deleted += 1
-            elif ev_start < start:
-                conn.execute(
-                    "UPDATE events SET endtime = ?, seq = ? WHERE id = ?", (start, store._next_seq(), event_id)
-                )
-                if ev_end > end and key not in remote:
-                    conn.execute(
-                        "INSERT INTO events (bucket_key, starttime, endtime, data, seq) VALUES (?, ?, ?, ?, ?)",
-                        (key, end, ev_end, data, store._next_seq()),
-                    )
-            else:
-                conn.execute(
-                    "UPDATE events SET starttime = ?, seq = ? WHERE id = ?", (end, store._next_seq(), event_id)
-                )
-    return deleted

@@ -15,6 +15,7 @@ import orjson
 from activitywatch.core.models import Bucket
 from activitywatch.core.timestamps import MAX_NS, MIN_NS
 from activitywatch.store.syncfeed import LocalChanges, RemoteBatch, RemoteEvent
+from activitywatch.store.syncforget import RemoteForget
 from activitywatch.sync.folder import SEGMENT_NAME, VERSION, FolderError, sha256
 
 MAX_ID_LENGTH = 1000
@@ -57,7 +58,10 @@ def segment_doc(
         "first": n if first is None else first,
         "buckets": [_bucket_doc(b) for b in changes.buckets],
         "deleted_buckets": [e.bucket for e in entries if e.kind == "bucket"],
+        # Read by older versions only (this device's own buckets, not numbered): `forget_log` replaces it.
         "forgets": [[e.start, e.end, e.buckets] for e in entries if e.kind == "forget"],
+        "forget_log": [[e.n, e.start, e.end, e.buckets, e.refs] for e in entries if e.kind == "forget"],
+        "acks": changes.acks,
         "events": rows,
         "deleted_events": [[e.bucket, e.event_id] for e in entries if e.kind == "event"],
         "settings": {key: list(item) for key, item in settings.items()},
@@ -122,15 +126,8 @@ def read_segment(doc: Any, device: str, span: tuple[int, int], where: str) -> Re
             end = _int(start + duration, start, MAX_NS)
             events.append(RemoteEvent(bucket, event_id, start, end, _dict(data)))
             prev_id, prev_start = event_id, start
-        forgets = []
-        for start, end, names in doc["forgets"]:
-            forgets.append(
-                (
-                    _int(start, MIN_NS, MAX_NS),
-                    _int(end, MIN_NS, MAX_NS),
-                    None if names is None else [_str(x) for x in names],
-                )
-            )
+        forgets = _forgets(doc)
+        acks = doc.get("acks")
         return RemoteBatch(
             device=device,
             deleted_buckets=[_str(x) for x in doc["deleted_buckets"]],
@@ -142,9 +139,36 @@ def read_segment(doc: Any, device: str, span: tuple[int, int], where: str) -> Re
                 _str(key): (value, _int(changed, MIN_NS, MAX_NS), _str(by))
                 for key, (value, changed, by) in _dict(doc["settings"]).items()
             },
+            acks=None if acks is None else {_str(k): _int(v, 0, 2**62) for k, v in _dict(acks).items()},
         )
     except (KeyError, TypeError, ValueError, IndexError) as exc:
         raise _fail(where, str(exc) or type(exc).__name__) from None
+
+
+def _forgets(doc: dict[str, Any]) -> list[RemoteForget]:
+    """A segment's forgets: numbered, naming any device's buckets (`forget_log`), or as segments of
+    older versions have them (`forgets`: the sender's own buckets, not numbered: always applied)."""
+    if "forget_log" not in doc:
+        return [
+            RemoteForget(
+                _int(start, MIN_NS, MAX_NS),
+                _int(end, MIN_NS, MAX_NS),
+                None if names is None else [_str(x) for x in names],
+            )
+            for start, end, names in doc["forgets"]
+        ]
+    forgets = []
+    for n, start, end, names, refs in doc["forget_log"]:
+        forgets.append(
+            RemoteForget(
+                _int(start, MIN_NS, MAX_NS),
+                _int(end, MIN_NS, MAX_NS),
+                None if names is None else [_str(x) for x in names],
+                [(_str(owner), _str(bucket)) for owner, bucket in refs],
+                _int(n, 1, 2**62),
+            )
+        )
+    return forgets
 
 
 def manifest_doc(

@@ -355,7 +355,7 @@ class Syncer:
                 "at": self._clock(),
             }
             try:
-                applied = apply_remote(self.store, batch, orjson.dumps(done).decode())
+                applied = apply_remote(self.store, batch, orjson.dumps(done).decode(), here=self.device)
             except AwError as exc:  # e.g. a privacy filter too slow on its data: this device waits
                 raise FolderError(f"{seg_where} cannot be applied: {exc.message}") from None
             report.pulled.add(applied)

@@ -58,6 +58,16 @@ class SyncState:
     line: str
     detail: str = ""  # the whole of what went wrong (the line is cut short), shown as its tooltip
     running: bool = False  # this run syncs (Sync now can do something)
+    syncthing: bool = False  # not set up, and a local Syncthing's configuration was found: offer to use it
+
+
+@dataclass(frozen=True)
+class SyncSetupResult:
+    """How setting sync up went: a sentence for the user, and the new key of a first device (shown once)."""
+
+    ok: bool  # sync is set up (a folder Syncthing could not take is said in `message`)
+    message: str
+    key: str = ""
 
 
 class Tracker(Protocol):
@@ -117,7 +127,12 @@ class Tracker(Protocol):
         """Ask for a sync round now (returns at once)."""
         ...
 
-    def sync_setup(self, folder: Path, key: str) -> tuple[bool, str]:
-        """Set sync up through `folder` (`key` empty: as the first device) and start syncing; whether it
-        worked, and a sentence for the user (with the new key when it is the first device)."""
+    def sync_setup(self, folder: Path, key: str, with_syncthing: bool = False) -> SyncSetupResult:
+        """Set sync up through `folder` (`key` empty: as the first device) and start syncing; with
+        `with_syncthing`, also add `folder` to the local Syncthing (then called on a worker thread)."""
+        ...
+
+    def find_syncthing(self) -> str:
+        """A sentence naming the running local Syncthing, or an error (with `message`) saying why there is
+        none to use. Called on a worker thread."""
         ...

@@ -25,6 +25,7 @@ from activitywatch.ui.icons import state_icon
 from activitywatch.ui.importing import Importer
 from activitywatch.ui.pause import SECOND, PauseTimer, describe_left
 from activitywatch.ui.state import UiState
+from activitywatch.ui.syncing import SyncSetup
 from activitywatch.ui.window_process import WindowProcess, child_arguments
 
 log = logging.getLogger(__name__)
@@ -68,6 +69,7 @@ class Desktop(QObject):
         self.pause.changed.connect(self.refresh)
         self.exports: list[ExportJob] = []
         self.importer = Importer(tracker, self.dialogs, self.notify, clock)
+        self.syncing = SyncSetup(tracker, self.dialogs, self.refresh)
         self.notifications: list[tuple[str, str]] = []
         # the dashboard window lives in a child process: the web engine's memory goes when it closes
         self.window = WindowProcess(
@@ -118,6 +120,7 @@ class Desktop(QObject):
             if not job.wait(timeout):
                 log.error("An export to %s did not finish within %g s", job.target, timeout)
         self.importer.wait(timeout)
+        self.syncing.wait(timeout)
         if self.tray is not None:
             self.tray.hide()
         self.window.stop(timeout)  # it saves its geometry
@@ -236,22 +239,6 @@ class Desktop(QObject):
     def sync_now(self) -> None:
         """Ask for a sync round now (the status line shows how it went the next time the menu opens)."""
         self.tracker.sync_now()
-
-    def sync_setup(self) -> None:
-        """Set sync up: the shared folder, then the key of the first computer (empty: this is the first)."""
-        folder = self.dialogs.folder_path("The folder you keep in sync between your computers (e.g. with Syncthing)")
-        if folder is None:
-            return
-        key = self.dialogs.text(
-            "Sync key",
-            "The sync key shown when sync was set up on your first computer.\n"
-            "Leave it empty if this is the first computer: a new key is made and shown.",
-        )
-        if key is None:
-            return
-        ok, message = self.tracker.sync_setup(folder, key)
-        self.dialogs.inform("Sync" if ok else "Sync was not set up", message)
-        self.refresh()
 
     def forget_last(self, seconds: int) -> None:
         """After confirmation, delete what was recorded in the last `seconds` from every bucket."""

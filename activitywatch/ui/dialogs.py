@@ -5,7 +5,19 @@ from __future__ import annotations
 from collections.abc import Sequence
 from pathlib import Path
 
-from PySide6.QtWidgets import QFileDialog, QInputDialog, QMessageBox, QWidget
+from PySide6.QtGui import QFontDatabase, QGuiApplication
+from PySide6.QtWidgets import (
+    QDialog,
+    QDialogButtonBox,
+    QFileDialog,
+    QInputDialog,
+    QLabel,
+    QLineEdit,
+    QMessageBox,
+    QPushButton,
+    QVBoxLayout,
+    QWidget,
+)
 
 TITLE = "ActivityWatch"
 
@@ -14,7 +26,7 @@ class Dialogs:
     """Qt's standard dialogs (a test passes a subclass that answers without blocking)."""
 
     def __init__(self) -> None:
-        self._open: list[QMessageBox] = []  # non-modal boxes stay alive until closed
+        self._open: list[QDialog] = []  # non-modal boxes stay alive until closed
 
     def save_path(self, title: str, suggested: Path) -> Path | None:
         """Where to save a file, or None when the user cancels."""
@@ -38,9 +50,11 @@ class Dialogs:
         box.exec()
         return box.clickedButton() is accept
 
-    def choose(self, title: str, text: str, choices: Sequence[str]) -> int | None:
-        """Which of `choices` the user picks (its index), or None when the box is closed."""
-        box = QMessageBox(QMessageBox.Icon.Warning, title, text, QMessageBox.StandardButton.NoButton)
+    def choose(self, title: str, text: str, choices: Sequence[str], warning: bool = True) -> int | None:
+        """Which of `choices` the user picks (its index), or None when the box is closed (`warning`: a
+        problem to settle, else a plain question)."""
+        icon = QMessageBox.Icon.Warning if warning else QMessageBox.Icon.Question
+        box = QMessageBox(icon, title, text, QMessageBox.StandardButton.NoButton)
         buttons = [box.addButton(choice, QMessageBox.ButtonRole.AcceptRole) for choice in choices]
         box.addButton(QMessageBox.StandardButton.Cancel)
         box.exec()
@@ -70,6 +84,41 @@ class Dialogs:
         self._open.append(box)
         box.show()
 
+    def show_key(self, title: str, text: str, key: str) -> None:
+        """`text`, then a secret the user must take to another computer, with a Copy button (does not block)."""
+        box = KeyBox(title, text, key)
+        box.finished.connect(lambda _result, b=box: self._open.remove(b) if b in self._open else None)
+        self._open.append(box)
+        box.show()
+
     def error(self, text: str) -> None:
         """A problem the app cannot go on with: one sentence and the remedy (blocks until closed)."""
         QMessageBox.critical(None, TITLE, text)
+
+
+class KeyBox(QDialog):
+    """A message with a secret under it: selectable, in a fixed-width font, and a button that copies it."""
+
+    def __init__(self, title: str, text: str, key: str) -> None:
+        super().__init__()
+        self.setWindowTitle(title)
+        self.key = key
+        label = QLabel(text)
+        label.setWordWrap(True)
+        self.field = QLineEdit(key)
+        self.field.setReadOnly(True)
+        self.field.setFont(QFontDatabase.systemFont(QFontDatabase.SystemFont.FixedFont))
+        self.field.setMinimumWidth(self.field.fontMetrics().horizontalAdvance(key) + 24)
+        self.copy = QPushButton("Copy key")
+        self.copy.clicked.connect(self._on_copy_clicked)
+        buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Ok)
+        buttons.addButton(self.copy, QDialogButtonBox.ButtonRole.ActionRole)
+        buttons.accepted.connect(self.accept)
+        layout = QVBoxLayout(self)
+        for widget in (label, self.field, buttons):
+            layout.addWidget(widget)
+
+    def _on_copy_clicked(self) -> None:
+        clipboard = QGuiApplication.clipboard()
+        clipboard.setText(self.key)
+        self.copy.setText("Copied")

@@ -78,7 +78,9 @@ def populate(menu: QMenu, desktop: Desktop) -> None:
         line.setToolTip(state.detail)
         sync.setToolTipsVisible(True)
     sync.addAction("Sync now", desktop.sync_now).setEnabled(state.running)
-    sync.addAction("Set up…", desktop.sync_setup).setEnabled(not state.configured)
+    sync.addAction("Set up…", desktop.syncing.with_folder).setEnabled(not state.configured)
+    if state.syncthing:
+        sync.addAction("Set up with Syncthing…", desktop.syncing.with_syncthing)
 
     forget = menu.addMenu("Forget")
     for label, seconds in FORGETS:
