@@ -25,14 +25,14 @@ from activitywatch.qtsignals import emit
 log = logging.getLogger(__name__)
 
 POLL_MS = 50  # how soon a message from the app is acted on
-# The window's memory (bench/desktop_idle.py, bench/window_sandboxed.py): one renderer at most (the dashboard is one
-# page); drawing in software, Chromium's and Qt Quick's (the dashboard's charts need no GPU). Qt's X11
-# and Wayland plugins would still load an OpenGL driver for a context nothing draws with (Mesa's
-# llvmpipe: libLLVM and swrast_dri, ~60 MB resident), so they are told to use none (Qt then says once
-# that it could not make an OpenGL context, and draws in software as asked). With the sandbox
-# (a normal user) the renderer is started by the sandboxed zygote; the unsandboxed one would only start
-# helpers the dashboard never needs: ~50 MB less. Without the sandbox (as root) no zygote is needed at
-# all: ~100 MB less. QTWEBENGINE_CHROMIUM_FLAGS and the environment variables below set by the user win.
+# The window's memory (bench/desktop_idle.py, bench/window_sandboxed.py): one renderer at most (the
+# dashboard is one page); drawing in software, Chromium's and Qt Quick's (the charts need no GPU). Qt's
+# X11 and Wayland plugins would still load an OpenGL driver for a context nothing draws with (Mesa's
+# llvmpipe: libLLVM and swrast_dri, ~60 MB resident), so they are told to use none (Qt then warns on
+# stderr, a few lines, that it could not make an OpenGL context, and draws in software). With the
+# sandbox (a normal user) the renderer is started by the sandboxed zygote; the unsandboxed one would
+# only start helpers the dashboard never needs: ~50 MB less. Without the sandbox (as root) no zygote is
+# needed at all: ~100 MB less. QTWEBENGINE_CHROMIUM_FLAGS and the variables below set by the user win.
 MEMORY_FLAGS = ("--renderer-process-limit=1", "--disable-gpu")
 SANDBOXED_FLAGS = ("--no-unsandboxed-zygote",)
 UNSANDBOXED_FLAGS = ("--no-zygote",)
