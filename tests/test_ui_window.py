@@ -25,7 +25,7 @@ from activitywatch.gui import GuiApp
 from activitywatch.ui import remote_menu
 from activitywatch.ui.state import UiState
 from activitywatch.ui.window import DashboardWindow
-from activitywatch.ui.window_child import chromium_flags
+from activitywatch.ui.window_child import ENGINE_VARIABLES, chromium_flags, restore_environment
 from activitywatch.ui.window_process import SUBCOMMAND
 from tests.conftest import LiveServer, cli_env, free_port
 from tests.processes import alive, process_tree
@@ -281,3 +281,19 @@ def test_with_the_sandbox_the_window_starts_only_the_sandboxed_zygote(live_serve
             child.wait(timeout=WAIT / 1000)
     finally:
         shutil.rmtree(home, ignore_errors=True)
+
+
+def test_the_window_process_gives_back_the_users_environment(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Once the web engine has read its variables, programs the window starts get the user's own."""
+    monkeypatch.setenv("QTWEBENGINE_CHROMIUM_FLAGS", "--no-sandbox --disable-gpu --no-zygote")
+    monkeypatch.setenv("QT_XCB_GL_INTEGRATION", "none")
+    monkeypatch.setenv("QT_QUICK_BACKEND", "software")
+    restore_environment({"QTWEBENGINE_CHROMIUM_FLAGS": "--no-sandbox", "QT_XCB_GL_INTEGRATION": None})
+    assert os.environ["QTWEBENGINE_CHROMIUM_FLAGS"] == "--no-sandbox"
+    assert "QT_XCB_GL_INTEGRATION" not in os.environ
+    assert os.environ["QT_QUICK_BACKEND"] == "software"  # not one of those given: left alone
+    assert set(ENGINE_VARIABLES) >= {
+        "QT_XCB_GL_INTEGRATION",
+        "QT_WAYLAND_CLIENT_BUFFER_INTEGRATION",
+        "QT_QUICK_BACKEND",
+    }

@@ -41,6 +41,8 @@ SOFTWARE_ONLY = {
     "QT_XCB_GL_INTEGRATION": "none",
     "QT_WAYLAND_CLIENT_BUFFER_INTEGRATION": "none",
 }
+# What this process sets for itself: its own programs (a browser built on Qt) must not inherit them.
+ENGINE_VARIABLES = ("QTWEBENGINE_CHROMIUM_FLAGS", "QTWEBENGINE_DISABLE_SANDBOX", *SOFTWARE_ONLY)
 
 
 def allow_webengine_as_root() -> None:
@@ -67,6 +69,15 @@ def sandboxed() -> bool:
         os.environ.get("QTWEBENGINE_DISABLE_SANDBOX", "") in ("", "0")
         and "--no-sandbox" not in os.environ.get("QTWEBENGINE_CHROMIUM_FLAGS", "").split()
     )
+
+
+def restore_environment(saved: dict[str, str | None]) -> None:
+    """Put the variables back as they were (None: unset), once Qt and the web engine have read them."""
+    for name, value in saved.items():
+        if value is None:
+            os.environ.pop(name, None)
+        else:
+            os.environ[name] = value
 
 
 def write_message(message: dict[str, Any]) -> None:
@@ -137,6 +148,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     root = logging.getLogger()
     root.setLevel(logging.INFO)
     root.addHandler(ToParent())
+    users = {name: os.environ.get(name) for name in ENGINE_VARIABLES}
     allow_webengine_as_root()
     flags = os.environ.get("QTWEBENGINE_CHROMIUM_FLAGS", "")
     os.environ["QTWEBENGINE_CHROMIUM_FLAGS"] = chromium_flags(flags, sandboxed=sandboxed())
@@ -185,6 +197,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     link.received.connect(on_message)
     link.ended.connect(finish)
     window.closed.connect(lambda: qt.exit(0))  # the window saved its geometry
+    # Read by then; what the window starts afterwards (the system browser for a link) gets the user's own.
+    window.view.loadFinished.connect(lambda _: restore_environment(users))
     window.open()
     link.start()
     qt.exec()
