@@ -115,6 +115,12 @@ def figure_specs(sizes: Sizes) -> list[FigureSpec]:
         FigureSpec("export_seconds", f"export {get_k} events, s", "export", False),
         FigureSpec("export_mb", f"export {get_k} events, MB", "export", False),
         FigureSpec(
+            "q_canonical_cold",
+            f"query first time, server's caches cold: time per app while not AFK, {sizes.query_days} days, s",
+            "query",
+            False,
+        ),
+        FigureSpec(
             "q_canonical", f"query first time: time per app while not AFK, {sizes.query_days} days, s", "query", False
         ),
         FigureSpec("q_activity", f"query first time: web-UI activity, {sizes.query_days} days, s", "query", False),
@@ -122,10 +128,26 @@ def figure_specs(sizes: Sizes) -> list[FigureSpec]:
             "q_daily", f"query first time: time per app, {sizes.query_days + 1} daily periods, s", "query", False
         ),
         FigureSpec(
+            "q_canonical_year_cold",
+            f"query first time, server's caches cold: time per app while not AFK, {sizes.year_days} days, s",
+            "query",
+            False,
+        ),
+        FigureSpec(
             "q_canonical_year",
             f"query first time: time per app while not AFK, {sizes.year_days} days, s",
             "query",
             False,
+        ),
+        *(
+            FigureSpec(f"{key}_cpu", f"server CPU of the above: {what}, s", "query", False)
+            for key, what in (
+                ("q_canonical_cold", f"time per app, {sizes.query_days} days, caches cold"),
+                ("q_canonical", f"time per app, {sizes.query_days} days"),
+                ("q_activity", f"web-UI activity, {sizes.query_days} days"),
+                ("q_canonical_year_cold", f"time per app, {sizes.year_days} days, caches cold"),
+                ("q_canonical_year", f"time per app, {sizes.year_days} days"),
+            )
         ),
         FigureSpec("q_canonical_warm", f"query again: time per app, {sizes.query_days} days, s", "query", False),
         FigureSpec("q_activity_warm", f"query again: web-UI activity, {sizes.query_days} days, s", "query", False),
@@ -553,15 +575,23 @@ class Bench:
             for key, query, periods in plan:
                 # First runs: a query text never sent before (a leading no-op statement with a counter)
                 # and a new name, so no server can answer from results it kept; then the same request
-                # again and again, as a dashboard sends it.
-                for rep in range(self.sizes.query_repeat):
+                # again and again, as a dashboard sends it. The first query over just written buckets
+                # also finds the server's caches of events cold: it is reported on its own.
+                cold = key in ("q_canonical", "q_canonical_year")
+                for rep in range(self.sizes.query_repeat + cold):
                     name = f"first-{nonce}-{rep}"
                     first = queries.first_time(query, f"{nonce}_{rep}")
+                    pid = self.server.pid
+                    server_cpu = cpu_seconds(pid) if pid is not None else None
                     elapsed, answer = queries.post_query(client, self.request, first, periods, name)
                     if len(answer) != len(periods):
                         raise BenchError(f"{key}: {len(answer)} results for {len(periods)} periods")
-                    self.results.add(key, elapsed)
-                    progress(f"[{self.server.label}] {key} rep {rep + 1}/{self.sizes.query_repeat}: {elapsed:.3f} s")
+                    figure = f"{key}_cold" if cold and rep == 0 else key
+                    self.results.add(figure, elapsed)
+                    if server_cpu is not None and pid is not None:
+                        # CPU time does not grow with the load other programs put on the machine.
+                        self.results.add(f"{figure}_cpu", (cpu_seconds(pid) or server_cpu) - server_cpu)
+                    progress(f"[{self.server.label}] {figure} rep {rep + 1}: {elapsed:.3f} s")
                 repeated = f"again-{nonce}"
                 queries.post_query(client, self.request, query, periods, repeated)
                 for rep in range(self.sizes.query_repeat):

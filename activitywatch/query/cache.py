@@ -17,7 +17,8 @@ from dataclasses import dataclass
 from typing import Protocol
 
 from activitywatch.core.models import Event
-from activitywatch.query.functions import BucketSource
+from activitywatch.query.functions import BucketSource, ColumnSource
+from activitywatch.transforms.columns import Columns
 
 MAX_BYTES = 32 * 1024 * 1024
 MAX_ENTRY_BYTES = 4 * 1024 * 1024
@@ -63,6 +64,15 @@ class RecordingSource:
         """Events of a bucket in [start, end], noting the span."""
         self.reads.append((bucket_id, start, end))
         return self.inner.events(bucket_id, start, end)
+
+    def event_columns(self, bucket_id: str, start: int, end: int) -> Columns | None:
+        """Events of a bucket in [start, end] as columns if the inner source has them, noting the span."""
+        if not isinstance(self.inner, ColumnSource):
+            return None
+        columns = self.inner.event_columns(bucket_id, start, end)
+        if columns is not None:
+            self.reads.append((bucket_id, start, end))
+        return columns
 
     def event_count(self, bucket_id: str, start: int, end: int) -> int:
         """How many events overlap [start, end], noting the span."""

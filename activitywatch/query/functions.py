@@ -5,12 +5,13 @@ from __future__ import annotations
 import logging
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import Any, Protocol
+from typing import Any, Protocol, runtime_checkable
 
 from activitywatch.core.errors import InvalidInput, NotFound
 from activitywatch.core.models import Event
 from activitywatch.core.wire import json_type
 from activitywatch.query.errors import QueryError, QueryFunctionException, QueryInterpretException
+from activitywatch.transforms.columns import Columns
 from activitywatch.transforms.regexes import UNLIMITED, Deadline
 
 log = logging.getLogger(__name__)
@@ -29,6 +30,15 @@ class BucketSource(Protocol):
 
     def event_count(self, bucket_id: str, start: int, end: int) -> int:
         """How many events overlap [start, end]; NotFound for an unknown bucket."""
+        ...
+
+
+@runtime_checkable
+class ColumnSource(Protocol):
+    """A BucketSource that can also answer a read as columns (see transforms/columns.py)."""
+
+    def event_columns(self, bucket_id: str, start: int, end: int) -> Columns | None:
+        """`events(...)` as columns, or None when this source has none (then `events` is asked)."""
         ...
 
 
@@ -74,6 +84,13 @@ class EventList(list[Event]):
     """A list of events produced by a function (so later calls need not check every item again)."""
 
 
+def concrete(value: Any) -> Any:
+    """`value`, with columns (which only the functions that take them see) as the list they hold."""
+    if type(value) is Columns:
+        return EventList(value.events())
+    return value
+
+
 @dataclass(frozen=True)
 class Param:
     """One parameter: its name and kind (events, list, dict, str, int, number, any)."""
@@ -92,6 +109,9 @@ class QueryFunction:
     impl: Callable[..., Any]
     variadic: bool = False
     returns_events: bool = False  # the result is always a list of events (no need to check each item)
+    # The same function for arguments that may be Columns where an events parameter is (None: cannot
+    # answer these, then `impl` gets the lists); only the events parameters may be Columns.
+    columnar: Callable[..., Any] | None = None
 
     def __call__(self, context: CallContext, args: Sequence[Any]) -> Any:
         """Check the arguments against the specs, then run."""
@@ -101,11 +121,22 @@ class QueryFunction:
             if self.variadic:
                 expected = f"at least {required}"
             raise QueryFunctionException(f"{self.name}() takes {expected} arguments, got {len(args)}")
+        params = [self.params[min(i, len(self.params) - 1)] for i in range(len(args))]
+        if self.columnar is None or not any(type(a) is Columns for a in args):
+            args = [concrete(a) for a in args]
+        else:
+            args = [a if p.kind == "events" else concrete(a) for a, p in zip(args, params, strict=True)]
         checked = [
-            _check(self.name, i, self.params[min(i, len(self.params) - 1)], value) for i, value in enumerate(args)
+            _check(self.name, i, param, value) for i, (param, value) in enumerate(zip(params, args, strict=True))
         ]
         try:
-            result = self.impl(context, *checked)
+            result = None
+            if self.columnar is not None and any(type(a) is Columns for a in checked):
+                result = self.columnar(context, *checked)
+                if result is None:
+                    checked = [concrete(a) for a in checked]
+            if result is None:
+                result = self.impl(context, *checked)
         except QueryError:
             raise
         except (NotFound, InvalidInput) as exc:
@@ -129,7 +160,7 @@ def describe(value: Any) -> str:
     """The query-language name of a value's type, for messages (JSON's names for plain values)."""
     if isinstance(value, Event):
         return "an event"
-    if isinstance(value, EventList):
+    if isinstance(value, EventList | Columns):
         return "a list of events"
     if isinstance(value, list):
         return "a list"
@@ -146,7 +177,7 @@ def _check(function: str, index: int, param: Param, value: Any) -> Any:
     if kind == "any":
         ok = True
     elif kind == "events":
-        ok = isinstance(value, EventList) or (isinstance(value, list) and _all_events(value))
+        ok = isinstance(value, EventList | Columns) or (isinstance(value, list) and _all_events(value))
     elif kind == "list":
         ok = isinstance(value, list)
     elif kind == "dict":
@@ -175,10 +206,15 @@ def _check(function: str, index: int, param: Param, value: Any) -> Any:
 # ---------------------------------------------------------------------- the built-in functions
 
 
-def _query_bucket(context: CallContext, bucket_id: str) -> list[Event]:
+def _query_bucket(context: CallContext, bucket_id: str) -> list[Event] | Columns:
     period = context.period
+    buckets = context.buckets
     try:
-        return context.buckets.events(bucket_id, period.start, period.end)
+        if isinstance(buckets, ColumnSource):
+            columns = buckets.event_columns(bucket_id, period.start, period.end)
+            if columns is not None:
+                return columns
+        return buckets.events(bucket_id, period.start, period.end)
     except NotFound:
         raise QueryFunctionException(f"query_bucket(): there is no bucket named '{bucket_id}'") from None
 

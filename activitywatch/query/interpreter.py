@@ -16,8 +16,9 @@ from typing import Any
 
 from activitywatch.core.timestamps import format_timestamp
 from activitywatch.query.errors import QueryInterpretException
-from activitywatch.query.functions import CallContext, EventList, Period, QueryFunction, describe
+from activitywatch.query.functions import CallContext, EventList, Period, QueryFunction, concrete, describe
 from activitywatch.query.parser import Assign, Binary, Call, DictExpr, If, ListExpr, Literal, Name, Node
+from activitywatch.transforms.columns import Columns
 
 
 def _where(node: Node) -> str:
@@ -47,7 +48,7 @@ class Interpreter:
         self.block(program, namespace)
         if "RETURN" not in namespace:
             raise QueryInterpretException("The query never sets RETURN (end it with RETURN = ...; or return ...;)")
-        return namespace["RETURN"]
+        return concrete(namespace["RETURN"])
 
     def block(self, statements: Sequence[Node], env: dict[str, Any]) -> None:
         """Execute statements in order."""
@@ -90,13 +91,14 @@ class Interpreter:
                     raise QueryInterpretException(f"Unknown function '{node.name}' {_where(node)}")
                 raise QueryInterpretException(f"'{node.name}' is {describe(function)}, not a function {_where(node)}")
             result = function(self.context, [self.eval(arg, env) for arg in node.args])
-            if isinstance(result, list):
+            if isinstance(result, list | Columns):
                 self.budget.spend(len(result), _where(node))
             return result
+        # Columns stay columns only from one function to the next: anywhere else, the list they hold.
         if isinstance(node, ListExpr):
-            return [self.eval(item, env) for item in node.items]
+            return [concrete(self.eval(item, env)) for item in node.items]
         if isinstance(node, DictExpr):
-            return {key: self.eval(value, env) for key, value in node.items}
+            return {key: concrete(self.eval(value, env)) for key, value in node.items}
         if isinstance(node, Binary):
             # `a + b + c` is a left-leaning chain: walk it with a loop, not recursion, however long it is.
             chain = []
@@ -104,9 +106,9 @@ class Interpreter:
                 chain.append(node)
                 node = node.left
                 self.budget.spend(1, _where(node))
-            value = self.eval(node, env)
+            value = concrete(self.eval(node, env))
             for link in reversed(chain):
-                value = self.binary(link, value, self.eval(link.right, env))
+                value = self.binary(link, value, concrete(self.eval(link.right, env)))
             return value
         raise AssertionError(f"unknown node {node!r}")
 

@@ -12,6 +12,9 @@ from activitywatch.core.jsontext import canonical_json
 from activitywatch.core.timestamps import parse_timestamp
 from activitywatch.query.errors import QueryFunctionException
 from activitywatch.query.functions import CallContext, Param, QueryFunction
+from activitywatch.transforms import columnar
+from activitywatch.transforms.classify import category_of, tags_of
+from activitywatch.transforms.columns import Columns
 
 EVENTS = Param("events", "events")
 
@@ -44,6 +47,35 @@ def _relabeling(transform: Callable[..., Any]) -> Callable[..., Any]:
     return impl
 
 
+def _relabeling_columns(field: str, labeler: Callable[..., Any], name: str) -> Callable[..., Any]:
+    """The columnar impl of categorize/tag (the same memo as `_relabeling`'s)."""
+
+    def impl(context: CallContext, events: Columns, classes: Any) -> Columns:
+        memo = context.memo.setdefault((name, canonical_json(classes)), {})
+        return columnar.relabel(events, field, labeler(classes, context.deadline), memo)
+
+    return impl
+
+
+def _columns_only(transform: Callable[..., Any]) -> Callable[..., Any]:
+    """A columnar impl taking events as columns and the other arguments as they are."""
+
+    def impl(context: CallContext, *args: Any) -> Any:
+        return transform(*args)
+
+    return impl
+
+
+def _intersect_columns(context: CallContext, events: Any, filter_events: Any) -> Any:
+    if type(events) is Columns and type(filter_events) is Columns:
+        return columnar.filter_period_intersect(events, filter_events)
+    return None
+
+
+def _merge_columns_by_keys(context: CallContext, events: Columns, keys: Any) -> Any:
+    return columnar.merge_events_by_keys(events, _keys("merge_events_by_keys", keys))
+
+
 def _keys(function: str, keys: Sequence[Any]) -> Sequence[str]:
     if not all(isinstance(k, str) for k in keys):
         raise QueryFunctionException(f"{function}(): argument 2 (keys) must be a list of strings")
@@ -72,6 +104,8 @@ def _concat(context: CallContext, *lists: Any) -> Any:
 def _flood(context: CallContext, events: Any, pulsetime: float = 5) -> Any:
     if pulsetime < 0:
         raise QueryFunctionException(f"flood(): argument 2 (pulsetime) must not be negative, got {pulsetime}")
+    if type(events) is Columns:
+        return columnar.flood(events, pulsetime)
     return t.flood(events, pulsetime)
 
 
@@ -110,22 +144,37 @@ def _limit_events(context: CallContext, events: Any, count: int) -> Any:
 
 
 _TRANSFORMS: tuple[QueryFunction, ...] = (
-    QueryFunction("filter_keyvals", (EVENTS, Param("key", "str"), Param("vals", "list")), _plain(t.filter_keyvals)),
-    QueryFunction("exclude_keyvals", (EVENTS, Param("key", "str"), Param("vals", "list")), _plain(t.exclude_keyvals)),
+    QueryFunction(
+        "filter_keyvals",
+        (EVENTS, Param("key", "str"), Param("vals", "list")),
+        _plain(t.filter_keyvals),
+        columnar=lambda context, events, key, vals: columnar.keep_by_value(events, key, vals, True),
+    ),
+    QueryFunction(
+        "exclude_keyvals",
+        (EVENTS, Param("key", "str"), Param("vals", "list")),
+        _plain(t.exclude_keyvals),
+        columnar=lambda context, events, key, vals: columnar.keep_by_value(events, key, vals, False),
+    ),
     QueryFunction(
         "filter_keyvals_regex",
         (EVENTS, Param("key", "str"), Param("regex", "str")),
         _with_deadline(t.filter_keyvals_regex),
     ),
     QueryFunction(
-        "filter_period_intersect", (EVENTS, Param("filter_events", "events")), _plain(t.filter_period_intersect)
+        "filter_period_intersect",
+        (EVENTS, Param("filter_events", "events")),
+        _plain(t.filter_period_intersect),
+        columnar=_intersect_columns,
     ),
     QueryFunction("period_union", (Param("events1", "events"), Param("events2", "events")), _plain(t.period_union)),
     QueryFunction(
         "union_no_overlap", (Param("events1", "events"), Param("events2", "events")), _plain(t.union_no_overlap)
     ),
-    QueryFunction("flood", (EVENTS, Param("pulsetime", "number", optional=True)), _flood),
-    QueryFunction("merge_events_by_keys", (EVENTS, Param("keys", "list")), _merge_events_by_keys),
+    QueryFunction("flood", (EVENTS, Param("pulsetime", "number", optional=True)), _flood, columnar=_flood),
+    QueryFunction(
+        "merge_events_by_keys", (EVENTS, Param("keys", "list")), _merge_events_by_keys, columnar=_merge_columns_by_keys
+    ),
     QueryFunction(
         "merge_events_by_periods",
         (EVENTS, Param("periods", "list"), Param("keys", "list")),
@@ -135,7 +184,7 @@ _TRANSFORMS: tuple[QueryFunction, ...] = (
     QueryFunction("sort_by_duration", (EVENTS,), _plain(t.sort_by_duration)),
     QueryFunction("sort_by_timestamp", (EVENTS,), _plain(t.sort_by_timestamp)),
     QueryFunction("limit_events", (EVENTS, Param("count", "int")), _limit_events),
-    QueryFunction("sum_durations", (EVENTS,), _plain(t.sum_durations)),
+    QueryFunction("sum_durations", (EVENTS,), _plain(t.sum_durations), columnar=_columns_only(columnar.sum_durations)),
     QueryFunction("concat", (Param("list1", "list"), Param("list2", "list", optional=True)), _concat, variadic=True),
     QueryFunction("split_url_events", (EVENTS,), _plain(t.split_url_events)),
     QueryFunction(
@@ -151,8 +200,18 @@ _TRANSFORMS: tuple[QueryFunction, ...] = (
         ),
         _merge_subwatcher_fields,
     ),
-    QueryFunction("categorize", (EVENTS, Param("classes", "list")), _relabeling(t.categorize)),
-    QueryFunction("tag", (EVENTS, Param("classes", "list")), _relabeling(t.tag)),
+    QueryFunction(
+        "categorize",
+        (EVENTS, Param("classes", "list")),
+        _relabeling(t.categorize),
+        columnar=_relabeling_columns("$category", category_of, "categorize"),
+    ),
+    QueryFunction(
+        "tag",
+        (EVENTS, Param("classes", "list")),
+        _relabeling(t.tag),
+        columnar=_relabeling_columns("$tags", tags_of, "tag"),
+    ),
 )
 
 

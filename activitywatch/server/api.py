@@ -214,6 +214,11 @@ class Api:
 
     async def heartbeat(self, request: Request) -> Response:
         """Merge a heartbeat into the last event or start a new one."""
+        return json_response(await self.heartbeat_wire(request))
+
+    async def heartbeat_wire(self, request: Request) -> dict[str, Any]:
+        """The heartbeat's work, from the request's checks to the stored event in wire form (the
+        generic route and the direct one in `heartbeat_route.py` both answer with this)."""
         bucket_id = bucket_id_of(request)
         pulsetime = query_seconds(request, "pulsetime", required=True)
         assert pulsetime is not None
@@ -225,7 +230,7 @@ class Api:
         if event.id is not None:  # a heartbeat never replaces a stored event by id
             event = Event(timestamp=event.timestamp, duration=event.duration, data=event.data)
         result = await self.calls.write(self.store.heartbeat, bucket_id, event, round(pulsetime * NS_PER_SECOND))
-        return json_response(event_to_wire(result))
+        return event_to_wire(result)
 
     # ------------------------------------------------------------------ settings
 

@@ -21,6 +21,7 @@ from activitywatch.server.operations import Operation, Param, Reply, json_body
 from activitywatch.server.options import ServerOptions
 from activitywatch.store import Store
 from activitywatch.store.eventcache import EventCache
+from activitywatch.transforms.columns import Columns
 
 
 class StoreBuckets:
@@ -44,6 +45,12 @@ class StoreBuckets:
         if self.cache is not None:
             return self.cache.events(bucket_id, start, end)
         return self.store.get_events(bucket_id, start, end, parsed=self._parsed)
+
+    def event_columns(self, bucket_id: str, start: int, end: int) -> Columns | None:
+        """Events of a bucket in [start, end] as columns, when reading through the cache."""
+        if self.cache is None:
+            return None
+        return self.cache.columns(bucket_id, start, end)
 
     def event_count(self, bucket_id: str, start: int, end: int) -> int:
         """How many events of a bucket overlap [start, end]."""

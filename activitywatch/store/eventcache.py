@@ -17,14 +17,15 @@ import threading
 from array import array
 from bisect import bisect_left, bisect_right
 from collections import OrderedDict
-from collections.abc import Sequence
-from itertools import repeat
-from operator import sub
+from itertools import compress, repeat
+from operator import le
 from typing import Any, Protocol
 
 from activitywatch.core.allocation import collector_paused
 from activitywatch.core.models import Event
+from activitywatch.store.columnread import EventColumns
 from activitywatch.store.rows import load_json
+from activitywatch.transforms.columns import Columns
 
 MAX_EVENTS = 1_000_000  # about 32 MB of columns plus the distinct data objects
 
@@ -40,8 +41,8 @@ class EventSource(Protocol):
         """The generation now, and the spans of events inserted or extended after `seq` (None: too many)."""
         ...
 
-    def event_rows_from(self, bucket_id: str, start: int, widen: bool) -> tuple[int, int, list[Any]]:
-        """(from, longest duration, time-ordered rows of the events starting at `from` or later)."""
+    def event_columns_from(self, bucket_id: str, start: int, widen: bool) -> tuple[int, int, EventColumns]:
+        """(from, longest duration, columns of the events starting at `from` or later in (start, id) order)."""
         ...
 
 
@@ -57,26 +58,24 @@ class _Columns:
         self.ids = array("q")
         self.refs = array("l")
         self.datas: list[Any] = []
-        self.by_text: dict[str, int] = {}
+        self.by_text: dict[bytes, int] = {}
 
     def __len__(self) -> int:
         return len(self.starts)
 
-    def extend(self, rows: Sequence[Any]) -> None:
-        """Append time-ordered rows `(id, start, end, data text)` that start after every kept event."""
+    def extend(self, columns: EventColumns) -> None:
+        """Append events in (start, id) order that start after every kept event."""
         by_text, datas = self.by_text, self.datas
-        refs = []
+        texts = columns.texts
         with collector_paused():
-            for _, _, _, text in rows:
-                ref = by_text.get(text)
-                if ref is None:
-                    ref = by_text[text] = len(datas)
+            for text in dict.fromkeys(texts):  # each distinct text once
+                if text not in by_text:
+                    by_text[text] = len(datas)
                     datas.append(load_json(text))
-                refs.append(ref)
-        self.ids.extend(row[0] for row in rows)
-        self.starts.extend(row[1] for row in rows)
-        self.ends.extend(row[2] for row in rows)
-        self.refs.extend(refs)
+        self.ids.extend(columns.ids)
+        self.starts.extend(columns.starts)
+        self.ends.extend(columns.ends)
+        self.refs.extend(map(by_text.__getitem__, texts))
 
     def truncate(self, start: int) -> None:
         """Forget the events starting at `start` or later."""
@@ -84,41 +83,26 @@ class _Columns:
         for column in (self.starts, self.ends, self.ids, self.refs):
             del column[cut:]
 
-    def events(self, start: int, end: int) -> list[Event]:
+    def columns(self, start: int, end: int) -> Columns:
         """Events overlapping [start, end], clipped to it, newest first (as Store.get_events)."""
-        starts, ends, ids, refs, datas = self.starts, self.ends, self.ids, self.refs, self.datas
+        starts, ends, ids, refs = self.starts, self.ends, self.ids, self.refs
         first = bisect_left(starts, start - self.longest)  # may overlap `start`: clipped one by one
         inner = bisect_left(starts, start)  # from here on, whole events...
         inner_end = max(inner, bisect_right(starts, end - self.longest))  # ...up to here (they end by `end`)
         last = bisect_right(starts, end)
-        out: list[Event] = []
-        append = out.append
-        new = tuple.__new__
-        with collector_paused():
-            for i in range(last - 1, inner_end - 1, -1):
-                e = ends[i]
-                s = starts[i]
-                e = end if e > end else e
-                append(new(Event, (s, e - s, datas[refs[i]], ids[i])))
-            if inner_end > inner:
-                # The bulk, built in C: events wholly inside the range, newest first.
-                cut = slice(inner_end - 1, inner - 1 if inner else None, -1)
-                whole_starts = starts[cut]
-                durations = map(sub, ends[cut], whole_starts)
-                out.extend(
-                    map(
-                        new,
-                        repeat(Event),
-                        zip(whole_starts, durations, map(datas.__getitem__, refs[cut]), ids[cut], strict=True),
-                    )
-                )
-            for i in range(inner - 1, first - 1, -1):
-                e = ends[i]
-                if e < start:
-                    continue
-                e = end if e > end else e  # not min(): a call per event costs a third more
-                append(new(Event, (start, e - start, datas[refs[i]], ids[i])))
-        return out
+        # Events starting before `start` that reach it, clipped to start there.
+        reaching = list(map(le, repeat(start), ends[first:inner]))
+        head = sum(reaching)
+        out_starts = array("q", repeat(start, head))
+        out_starts += starts[inner:last]
+        out_ends = array("q", map(min, compress(ends[first:inner], reaching), repeat(end)))
+        out_ends += ends[inner:inner_end]
+        out_ends.extend(map(min, ends[inner_end:last], repeat(end)))
+        out_ids = array("q", compress(ids[first:inner], reaching))
+        out_ids += ids[inner:last]
+        out_refs = array(refs.typecode, compress(refs[first:inner], reaching))
+        out_refs += refs[inner:last]
+        return Columns(out_starts, out_ends, out_ids, out_refs, self.datas, newest_first=True)
 
 
 class EventCache:
@@ -155,26 +139,30 @@ class EventCache:
 
     def events(self, bucket_id: str, start: int, end: int) -> list[Event]:
         """Events of a bucket overlapping [start, end], clipped to it, newest first (NotFound if none)."""
+        return self.columns(bucket_id, start, end).events()
+
+    def columns(self, bucket_id: str, start: int, end: int) -> Columns:
+        """`events` as columns (NotFound if there is no such bucket)."""
         with self._lock:
             self._catch_up()
             columns = self._buckets.get(bucket_id)
             if columns is not None and columns.dirty_from is not None:
                 reread_from = max(columns.dirty_from, columns.lo)
-                _, columns.longest, rows = self.store.event_rows_from(bucket_id, reread_from, widen=False)
+                _, columns.longest, read = self.store.event_columns_from(bucket_id, reread_from, widen=False)
                 columns.truncate(reread_from)
-                columns.extend(rows)
+                columns.extend(read)
                 columns.dirty_from = None
             if columns is None or start - columns.longest < columns.lo:
-                lo, longest, rows = self.store.event_rows_from(bucket_id, start, widen=True)
+                lo, longest, read = self.store.event_columns_from(bucket_id, start, widen=True)
                 columns = _Columns(lo, longest)
-                columns.extend(rows)
+                columns.extend(read)
                 self._buckets.pop(bucket_id, None)
                 if len(columns) <= self.max_events:
                     self._buckets[bucket_id] = columns
                     self._evict()
             else:
                 self._buckets.move_to_end(bucket_id)
-            return columns.events(start, end)
+            return columns.columns(start, end)
 
     def _evict(self) -> None:
         total = sum(len(columns) for columns in self._buckets.values())

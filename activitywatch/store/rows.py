@@ -22,7 +22,7 @@ def dump_json(value: Any, what: str = "data") -> str:
         raise InvalidInput(f"{what} cannot be stored as JSON: {exc}") from None
 
 
-def load_json(text: str) -> Any:
+def load_json(text: str | bytes) -> Any:
     """Parse JSON text stored by `dump_json`."""
     return orjson.loads(text)
 

@@ -32,6 +32,8 @@ from activitywatch.core.timestamps import MAX_NS, MIN_NS
 from activitywatch.store import activity_log, report_ids, schema
 from activitywatch.store.activity_log import LogFilter, LogPage, LogPosition
 from activitywatch.store.bulk import BucketImport, BulkWriter, append_events
+from activitywatch.store.checkpointer import Checkpointer
+from activitywatch.store.columnread import EventColumns, columns_from_rows, read_columns
 from activitywatch.store.database import ReaderPool, configure_writer, connect, scalar, translated_errors
 from activitywatch.store.database import rows as fetch
 from activitywatch.store.exchange import ExportStream
@@ -89,7 +91,6 @@ SQL_EVENT_LAST = (
     "SELECT id, starttime, endtime, data FROM events WHERE bucket_key = ? ORDER BY starttime DESC, id DESC LIMIT 1"
 )
 SQL_EVENT_INSERT_ROW = "INSERT INTO events (bucket_key, starttime, endtime, data, seq) VALUES (?, ?, ?, ?, ?)"
-SQL_EVENT_INSERT = SQL_EVENT_INSERT_ROW + " RETURNING id"
 SQL_EVENT_REPLACE = "UPDATE events SET starttime = ?, endtime = ?, data = ?, seq = ? WHERE id = ?"
 SQL_EVENT_EXTEND = "UPDATE events SET endtime = ?, seq = ? WHERE id = ?"
 SQL_EVENT_DELETE = "DELETE FROM events WHERE bucket_key = ? AND id = ?"
@@ -195,6 +196,8 @@ class Store:
             except BaseException:
                 self._writer.close()
                 raise
+        self._checkpointer = Checkpointer(path, self.write_lock, key)
+        self._checkpointer.attach(self._writer)  # checkpoints in a thread, not inside a heartbeat's commit
         self._readers = ReaderPool(path, key)
         self._key = key
         self._refs: dict[str, _BucketRef] = {}
@@ -210,12 +213,13 @@ class Store:
 
     def close(self) -> None:
         """Close every connection. Writes still queued on the lock finish first."""
+        self._checkpointer.stop()  # before taking the lock: its last pass may be waiting for it
         with self.write_lock:
             if self._closed:
                 return
             self._closed = True
             self._readers.close()
-            self._writer.close()
+            self._writer.close()  # the last connection: SQLite folds the WAL in and removes it
 
     def __enter__(self) -> Store:
         return self
@@ -464,14 +468,17 @@ class Store:
                 append(new(Event, (ts, duration, data, event_id)))
         return events
 
-    def event_rows_from(self, bucket_id: str, start: int, widen: bool) -> tuple[int, int, list[Any]]:
-        """(from, the bucket's longest duration, rows `(id, starttime, endtime, data text)` of every event
-        starting at `from` or later, in time order), one snapshot; `widen` moves `from` back from `start`
-        by the longest duration, so the rows hold every event that overlaps `start` or comes later."""
+    def event_columns_from(self, bucket_id: str, start: int, widen: bool) -> tuple[int, int, EventColumns]:
+        """(from, the bucket's longest duration, columns of every event starting at `from` or later, in
+        (start, id) order), one snapshot; `widen` moves `from` back from `start` by the longest duration,
+        so the columns hold every event that overlaps `start` or comes later."""
         with self._reading() as conn:
             ref = self._lookup(conn, bucket_id)
             lo = max(MIN_NS, start - ref.max_duration) if widen else start
-            return lo, ref.max_duration, fetch(conn, SQL_EVENTS_FROM, (ref.key, lo))
+            columns = read_columns(conn, ref.key, lo)
+            if columns is None:
+                columns = columns_from_rows(fetch(conn, SQL_EVENTS_FROM, (ref.key, lo)))
+            return lo, ref.max_duration, columns
 
     def count_events(self, bucket_id: str, start: int | None = None, end: int | None = None) -> int:
         """Number of events overlapping [start, end] (all events when both are None)."""
@@ -591,7 +598,8 @@ class Store:
             else:
                 data = dump_json(heartbeat.data, "event data")
                 params = (ref.key, heartbeat.timestamp, heartbeat.end, data, self._next_seq())
-                new_id = scalar(conn, SQL_EVENT_INSERT, params)
+                conn.execute(SQL_EVENT_INSERT_ROW, params)
+                new_id = conn.last_insert_rowid()  # this connection's, under the write lock (cheaper than RETURNING)
                 result = Event(
                     timestamp=heartbeat.timestamp, duration=heartbeat.duration, data=heartbeat.data, id=new_id
                 )

@@ -9,7 +9,7 @@ allows. Events no rule matches are `["Uncategorized"]`.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from itertools import repeat
 from operator import itemgetter
@@ -81,6 +81,14 @@ Relabeled = dict[int, tuple[Any, dict[str, Any]]]
 _start, _duration, _data, _id = (itemgetter(i) for i in range(4))
 
 
+def relabeled_data(data: Any, field: str, label_for: Any, memo: Relabeled) -> dict[str, Any]:
+    """`data` with `data[field]` set by `label_for(data)`, from `memo` when this data object was seen."""
+    found = memo.get(id(data))
+    if found is None:
+        found = memo[id(data)] = (data, {**data, field: label_for(data)})
+    return found[1]
+
+
 def _relabel(events: Sequence[Event], field: str, label_for: Any, memo: Relabeled | None) -> list[Event]:
     """Events with `data[field]` set by `label_for(data)`, computed once per distinct data object.
 
@@ -91,20 +99,15 @@ def _relabel(events: Sequence[Event], field: str, label_for: Any, memo: Relabele
     datas = list(map(_data, events))
     relabeled: dict[int, dict[str, Any]] = {}
     for key, data in dict(zip(map(id, datas), datas, strict=True)).items():  # each distinct data once
-        found = done.get(key)
-        if found is None:
-            found = done[key] = (data, {**data, field: label_for(data)})
-        relabeled[key] = found[1]
+        relabeled[key] = relabeled_data(data, field, label_for, done)
     # Built in C: the events again, each with its data object swapped for the relabeled one.
     new_data = map(relabeled.__getitem__, map(id, datas))
     columns = zip(map(_start, events), map(_duration, events), new_data, map(_id, events), strict=True)
     return list(map(tuple.__new__, repeat(Event), columns))
 
 
-def categorize(
-    events: Sequence[Event], classes: Sequence[Any], deadline: Deadline = UNLIMITED, memo: Relabeled | None = None
-) -> list[Event]:
-    """Events with `data["$category"]` set to the best matching category name path (`memo`: see _relabel)."""
+def category_of(classes: Sequence[Any], deadline: Deadline = UNLIMITED) -> Callable[[Any], list[str]]:
+    """The best matching category name path of a data object, by the rules in `classes`."""
     rules = []
     for i, (name, rule) in enumerate(parse_classes(classes, "category")):
         if not isinstance(name, list) or not all(isinstance(part, str) for part in name):
@@ -120,15 +123,27 @@ def categorize(
                 chosen, rank = name, name_rank
         return list(chosen)
 
-    return _relabel(events, "$category", best, memo)
+    return best
+
+
+def tags_of(classes: Sequence[Any], deadline: Deadline = UNLIMITED) -> Callable[[Any], list[str]]:
+    """Every matching tag of a data object, in rule order, by the rules in `classes`."""
+    rules = parse_classes(classes, "tag")
+    for i, (name, _) in enumerate(rules):
+        if not isinstance(name, str):
+            raise InvalidInput(f"tag {i + 1}: the name must be a string")
+    return lambda data: [name for name, rule in rules if rule.matches(data, deadline)]
+
+
+def categorize(
+    events: Sequence[Event], classes: Sequence[Any], deadline: Deadline = UNLIMITED, memo: Relabeled | None = None
+) -> list[Event]:
+    """Events with `data["$category"]` set to the best matching category name path (`memo`: see _relabel)."""
+    return _relabel(events, "$category", category_of(classes, deadline), memo)
 
 
 def tag(
     events: Sequence[Event], classes: Sequence[Any], deadline: Deadline = UNLIMITED, memo: Relabeled | None = None
 ) -> list[Event]:
     """Events with `data["$tags"]` set to every matching tag, in rule order (`memo`: see _relabel)."""
-    rules = parse_classes(classes, "tag")
-    for i, (name, _) in enumerate(rules):
-        if not isinstance(name, str):
-            raise InvalidInput(f"tag {i + 1}: the name must be a string")
-    return _relabel(events, "$tags", lambda data: [name for name, rule in rules if rule.matches(data, deadline)], memo)
+    return _relabel(events, "$tags", tags_of(classes, deadline), memo)

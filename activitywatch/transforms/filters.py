@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from typing import Any
 
 from activitywatch.core.jsontext import canonical_json
@@ -21,9 +21,20 @@ def json_key(value: Any) -> Any:
     return ("json", canonical_json(value))
 
 
-def _wanted(events: Sequence[Event], key: str, values: Iterable[Any], keep: bool) -> list[Event]:
+def wanted_verdict(key: str, values: Iterable[Any], keep: bool) -> Callable[[Any], bool]:
+    """Whether an event with this data stays: `data[key]` is one of `values` (keep) or is not (not keep)."""
     wanted = {json_key(v) for v in values}
     missing = object()
+
+    def verdict(data: Any) -> bool:
+        value = data.get(key, missing)
+        return (value is not missing and json_key(value) in wanted) is keep
+
+    return verdict
+
+
+def _wanted(events: Sequence[Event], key: str, values: Iterable[Any], keep: bool) -> list[Event]:
+    decide = wanted_verdict(key, values, keep)
     # Events share data objects (one per distinct value in a bucket): decide once per data object.
     verdicts: dict[int, bool] = {}
     out: list[Event] = []
@@ -32,8 +43,7 @@ def _wanted(events: Sequence[Event], key: str, values: Iterable[Any], keep: bool
         data = event[2]
         verdict = verdicts.get(id(data))
         if verdict is None:
-            value = data.get(key, missing)
-            verdict = verdicts[id(data)] = (value is not missing and json_key(value) in wanted) is keep
+            verdict = verdicts[id(data)] = decide(data)
         if verdict:
             append(event)
     return out

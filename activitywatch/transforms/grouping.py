@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from typing import Any
 
 from activitywatch.core.models import Event
@@ -37,8 +37,14 @@ def merge_events_by_keys(events: Sequence[Event], keys: Sequence[str]) -> list[E
             per_data[id(data)] = [event[0], event[1], data]
         else:
             entry[1] += event[1]
+    return merge_totals(per_data.values(), keys)
+
+
+def merge_totals(per_data: Iterable[Sequence[Any]], keys: Sequence[str]) -> list[Event]:
+    """merge_events_by_keys from `(first start, total duration, data)` per data object, in the order of
+    each data object's first event."""
     groups: dict[Any, list[Any]] = {}
-    for start, duration, data in per_data.values():  # in the order of each data's first event
+    for start, duration, data in per_data:
         group_key = tuple(_hashable(data.get(k, _MISSING)) for k in keys)
         group = groups.get(group_key)
         if group is None:
