@@ -245,6 +245,7 @@ def build_server(settings: Settings, store: Store, watcher_info: WatcherInfo | N
         settings.server.port,
         tls_cert=settings.server.tls_cert,
         tls_key=settings.server.tls_key,
+        write_lock=store.write_lock,
     )
 
 

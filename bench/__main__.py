@@ -64,6 +64,13 @@ def build_parser() -> argparse.ArgumentParser:
     peer = parser.add_mutually_exclusive_group()
     peer.add_argument("--peer", choices=("aw-server",), help="also start and measure aw-server 0.12")
     peer.add_argument("--peer-url", metavar="URL", help="also measure a server already running there")
+    parser.add_argument(
+        "--baseline",
+        type=Path,
+        metavar="COMMAND",
+        help="also start and measure another build's `activitywatch` command (say, an older checkout's), "
+        "between ours and the peer",
+    )
     parser.add_argument("--setup-peer", action="store_true", help="only set up bench/.peer-venv")
     parser.add_argument(
         "--only",
@@ -99,13 +106,17 @@ def _workloads(args: argparse.Namespace) -> list[str]:
     return chosen
 
 
-def _start(kind: str) -> Server:
-    return start_peer() if kind == "aw-server" else start_ours()
+def _start(kind: str, args: argparse.Namespace) -> Server:
+    if kind == "aw-server":
+        return start_peer()
+    if kind == "baseline":
+        return start_ours(args.baseline, "baseline")
+    return start_ours()
 
 
 def _measure(kind: str | None, url: str | None, label: str, slow: bool, args: argparse.Namespace) -> Results:
     """Start (or connect to) one server, run the workloads on it, stop it."""
-    server = connect(url, label, slow) if url else _start(kind or "ours")
+    server = connect(url, label, slow) if url else _start(kind or "ours", args)
     progress(
         f"[{server.label}] {server.info.get('version', '?')} at {server.url}"
         + (f", pid {server.pid}" if server.pid else "")
@@ -127,6 +138,8 @@ def _plan(args: argparse.Namespace) -> list[tuple[str | None, str | None, str, b
         plan.append(("aw-server", None, PEER_LABEL, True))
     else:
         plan.append(("ours", None, "ours", False))
+    if args.baseline:
+        plan.append(("baseline", None, "baseline", False))
     if args.peer:
         plan.append((args.peer, None, PEER_LABEL, True))
     elif args.peer_url:

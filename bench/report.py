@@ -1,4 +1,4 @@
-"""The results table: median and min..max per figure and server, and the ratio of the first to the second."""
+"""The results table: median and min..max per figure and server, and the ratio of each to the last (the peer)."""
 
 from __future__ import annotations
 
@@ -38,12 +38,12 @@ def _cell(results: Results, key: str) -> tuple[str, str]:
 
 
 def table(specs: Sequence[FigureSpec], runs: Sequence[Results]) -> str:
-    """The results of one or two servers as a text table (two: with the ratio first/second)."""
+    """The results of the servers as a text table; with several, the ratio of each but the last to the last."""
     headers = ["workload"]
     for results in runs:
         headers += [f"{results.label} (median)", "min..max"]
-    if len(runs) == 2:
-        headers.append("ratio")
+    compared = runs[:-1] if len(runs) >= 2 else []
+    headers += ["ratio"] if len(runs) == 2 else [f"ratio {results.label}" for results in compared]
     rows: list[list[str]] = []
     for spec in specs:
         if not any(results.samples.get(spec.key) for results in runs):
@@ -51,9 +51,10 @@ def table(specs: Sequence[FigureSpec], runs: Sequence[Results]) -> str:
         row = [spec.label]
         for results in runs:
             row += list(_cell(results, spec.key))
-        if len(runs) == 2:
-            first, second = runs[0].median(spec.key), runs[1].median(spec.key)
-            row.append(ratio(first, second) if first is not None and second is not None else "-")
+        last = runs[-1].median(spec.key)
+        for results in compared:
+            first = results.median(spec.key)
+            row.append(ratio(first, last) if first is not None and last is not None else "-")
         rows.append(row)
     widths = [max(len(line[i]) for line in [headers, *rows]) for i in range(len(headers))]
     lines = []
@@ -80,10 +81,10 @@ def client_cpu_line(results: Results) -> str:
 def footer(runs: Sequence[Results]) -> str:
     """Legend, client load, notes and errors under the table."""
     lines = []
-    if len(runs) == 2:
+    if len(runs) >= 2:
         lines.append(
-            f"ratio = {runs[0].label} / {runs[1].label}: above 1x is better for rates (/s), "
-            "below 1x is better for seconds and MB."
+            f"ratio = {' or '.join(r.label for r in runs[:-1])} / {runs[-1].label}: above 1x is better for "
+            "rates (/s), below 1x is better for seconds and MB."
         )
     for results in runs:
         sizes = results.sizes

@@ -151,12 +151,13 @@ def ours_executable() -> Path:
     return Path(found)
 
 
-def start_ours() -> Server:
-    """Start our server on a free port with a fresh data folder and wait until it answers."""
-    workdir = Path(tempfile.mkdtemp(prefix="aw-bench-ours-"))
+def start_ours(executable: Path | None = None, label: str = "ours") -> Server:
+    """Start our server (or `executable`, another build's `activitywatch` command) on a free port with a
+    fresh data folder and wait until it answers."""
+    workdir = Path(tempfile.mkdtemp(prefix=f"aw-bench-{label}-"))
     port = free_port()
     argv = [
-        str(ours_executable()),
+        str(executable or ours_executable()),
         "--no-gui",
         "--no-watchers",
         "--port",
@@ -164,7 +165,7 @@ def start_ours() -> Server:
         "--data-dir",
         str(workdir / "data"),
     ]
-    return _spawn("ours", argv, dict(os.environ), workdir, port=port, slow=False)
+    return _spawn(label, argv, dict(os.environ), workdir, port=port, slow=False)
 
 
 def ensure_peer_venv() -> Path:

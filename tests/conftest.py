@@ -56,7 +56,7 @@ def start_server(data_dir: Path, **option_changes: Any) -> tuple[ApiServer, Stor
         log_file=data_dir / "activitywatch.log",
         **option_changes,
     )
-    server = ApiServer(create_app(store, options), options.host, 0)
+    server = ApiServer(create_app(store, options), options.host, 0, write_lock=store.write_lock)
     server.start()
     return server, store, options
 

@@ -23,6 +23,7 @@ from activitywatch.server.dashboard import dashboard_routes
 from activitywatch.server.dispatch import StoreCalls
 from activitywatch.server.errors import error_handler
 from activitywatch.server.exchange import Exchange
+from activitywatch.server.heartbeat_route import HeartbeatRoute
 from activitywatch.server.openapi import ApiBrowser, build_document
 from activitywatch.server.operations import Operation
 from activitywatch.server.options import ServerOptions
@@ -44,11 +45,11 @@ def query_functions() -> dict[str, QueryFunction]:
     return function_table()
 
 
-def api_operations(store: Store, options: ServerOptions) -> list[Operation]:
-    """The whole route table."""
-    calls = StoreCalls(store)
+def api_operations(store: Store, options: ServerOptions, api: Api | None = None) -> list[Operation]:
+    """The whole route table (`api`: the core endpoints' handlers, when the caller needs them too)."""
+    calls = api.calls if api is not None else StoreCalls(store)
     return [
-        *Api(calls, options).operations(),
+        *(api or Api(calls, options)).operations(),
         *Exchange(calls, options).operations(),
         *QueryApi(calls, options, query_functions()).operations(),
         *PrivacyApi(calls, options).operations(),
@@ -69,9 +70,13 @@ def _found(find: Callable[[], Path]) -> Path | None:
         return None
 
 
-def create_app(store: Store, options: ServerOptions) -> ASGIApp:
-    """The ASGI app serving `/api/0` over `store`, the API browser and the dashboard."""
-    operations = api_operations(store, options)
+def create_app(store: Store, options: ServerOptions, *, direct_heartbeats: bool = True) -> ASGIApp:
+    """The ASGI app serving `/api/0` over `store`, the API browser and the dashboard.
+
+    `direct_heartbeats=False` serves heartbeats through the route table too (tests compare the two).
+    """
+    api = Api(StoreCalls(store), options)
+    operations = api_operations(store, options, api)
     browser = ApiBrowser(build_document(operations, options.version))
     others = Starlette(
         routes=[
@@ -87,6 +92,7 @@ def create_app(store: Store, options: ServerOptions) -> ASGIApp:
     # The paths watchers hit every second are tried first.
     hot_first = sorted(operations, key=lambda o: o.handler.__name__ not in HOT_HANDLERS)
     auth = TokenAuth(store, required=options.require_token or not is_loopback(options.host))
-    api = ApiRouter(hot_first, fallback=others, auth=auth)
+    direct = HeartbeatRoute(api, auth) if direct_heartbeats else None
+    router = ApiRouter(hot_first, fallback=others, auth=auth, direct=direct)
     policy = OriginPolicy.build(options.port, options.cors, options.cors_regex, testing=options.testing)
-    return RequestGuard(api, bound_host=options.host, policy=policy)
+    return RequestGuard(router, bound_host=options.host, policy=policy)

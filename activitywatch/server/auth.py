@@ -15,6 +15,7 @@ from typing import Any
 from starlette.requests import Request
 
 from activitywatch.server.errors import ApiError
+from activitywatch.server.inputs import header
 from activitywatch.store import Store, TokenInfo
 
 OPEN_PATHS = frozenset({"/api/0/info"})
@@ -53,13 +54,13 @@ def scope_needed(method: str, path: str) -> str:
 
 def presented_token(request: Request) -> str | None:
     """The token a request carries, if any."""
-    header = request.headers.get("authorization")
-    if header is not None:
-        kind, _, value = header.partition(" ")
+    authorization = header(request, b"authorization")
+    if authorization is not None:
+        kind, _, value = authorization.partition(" ")
         if kind.lower() != "bearer" or not value.strip():
             raise ApiError(401, "The Authorization header must be 'Bearer <token>'", "Unauthorized")
         return value.strip()
-    return request.headers.get("x-api-key")
+    return header(request, b"x-api-key")
 
 
 class TokenAuth:

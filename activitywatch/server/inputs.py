@@ -6,7 +6,7 @@ import re
 from typing import Any
 from urllib.parse import parse_qsl
 
-from starlette.requests import Request
+from starlette.requests import ClientDisconnect, Request
 
 from activitywatch.core import jsontext
 from activitywatch.core.errors import InvalidInput
@@ -14,14 +14,32 @@ from activitywatch.core.jsontext import MalformedJson
 from activitywatch.core.timestamps import parse_timestamp
 from activitywatch.core.wire import check_event_id
 from activitywatch.server.errors import ApiError, bad_request, unprocessable
+from activitywatch.server.quickjson import quick_loads
 
 MIB = 1024 * 1024
 MAX_SECONDS = 1e9
 
 
+def header(request: Request, name: bytes) -> str | None:
+    """The first value of the request header `name` (lower-case), as Starlette's `headers.get` gives it.
+
+    The headers are put into a dict once per request: a heartbeat looks up four of them, and each
+    `request.headers.get` walks the whole list.
+    """
+    scope = request.scope
+    found: dict[bytes, bytes] | None = scope.get("activitywatch.headers")
+    if found is None:
+        found = {}
+        for key, value in scope["headers"]:
+            found.setdefault(key, value)  # the first one wins, as with `headers.get`
+        scope["activitywatch.headers"] = found
+    value = found.get(name)
+    return None if value is None else value.decode("latin-1")
+
+
 def media_type(request: Request) -> str:
     """The request's media type without parameters, lower-case ('' when absent)."""
-    return request.headers.get("content-type", "").split(";", 1)[0].strip().lower()
+    return (header(request, b"content-type") or "").split(";", 1)[0].strip().lower()
 
 
 def is_json_type(kind: str) -> bool:
@@ -36,7 +54,7 @@ def too_large(limit: int) -> ApiError:
 
 def check_declared_length(request: Request, limit: int) -> None:
     """Refuse early when Content-Length announces more than `limit` bytes."""
-    declared = request.headers.get("content-length")
+    declared = header(request, b"content-length")
     if declared is None:
         return
     try:
@@ -50,20 +68,32 @@ def check_declared_length(request: Request, limit: int) -> None:
 async def read_body(request: Request, limit: int) -> bytes:
     """The whole body, refusing more than `limit` bytes (also when it comes chunked, without Content-Length)."""
     check_declared_length(request, limit)
-    if "content-length" in request.headers:
-        return await request.body()  # the HTTP parser delivers exactly Content-Length bytes
+    # Read from the ASGI messages as Starlette's `request.stream()` does, without its generator: a
+    # heartbeat's body is one message.
     chunks: list[bytes] = []
     size = 0
-    async for chunk in request.stream():
-        size += len(chunk)
-        if size > limit:
-            raise too_large(limit)
-        chunks.append(chunk)
-    return b"".join(chunks)
+    while True:
+        message = await request.receive()
+        kind = message["type"]
+        if kind == "http.disconnect":
+            raise ClientDisconnect()
+        if kind != "http.request":
+            continue
+        chunk = message.get("body", b"")
+        if chunk:
+            size += len(chunk)
+            if size > limit:
+                raise too_large(limit)
+            chunks.append(chunk)
+        if not message.get("more_body", False):
+            return chunks[0] if len(chunks) == 1 else b"".join(chunks)
 
 
 def parse_json(body: bytes, what: str = "Request body") -> Any:
     """Strict JSON: 400 when it is not JSON, 422 when it is JSON a parser would silently change."""
+    quick, value = quick_loads(body)
+    if quick:
+        return value
     try:
         return jsontext.loads(body, what)
     except MalformedJson as exc:

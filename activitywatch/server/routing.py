@@ -10,7 +10,7 @@ from __future__ import annotations
 import re
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, Protocol
 
 from starlette.exceptions import HTTPException
 from starlette.requests import Request
@@ -56,10 +56,26 @@ def _converter(integer_params: set[str]) -> Callable[[dict[str, str]], dict[str,
     return convert
 
 
+class DirectRoute(Protocol):
+    """A route the router tries before its table (see `heartbeat_route.py`)."""
+
+    def match(self, scope: Scope) -> str | None:
+        """Something (not None) to hand to `__call__` if this route serves `scope`."""
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send, matched: str) -> None:
+        """Answer the request."""
+
+
 class ApiRouter:
     """ASGI app: serves the operations under `/api/0/`, passes everything else to `fallback`."""
 
-    def __init__(self, operations: Sequence[Operation], fallback: ASGIApp, auth: TokenAuth | None = None) -> None:
+    def __init__(
+        self,
+        operations: Sequence[Operation],
+        fallback: ASGIApp,
+        auth: TokenAuth | None = None,
+        direct: DirectRoute | None = None,
+    ) -> None:
         routes: dict[str, _Route] = {}
         for op in operations:
             integer_params = {p.name for p in op.params if p.where == "path" and p.schema.get("type") == "integer"}
@@ -72,12 +88,23 @@ class ApiRouter:
         self._routes = list(routes.values())
         self._fallback = fallback
         self._auth = auth
+        self._direct = direct
+
+    @property
+    def direct(self) -> DirectRoute | None:
+        """The route tried before the table, if any."""
+        return self._direct
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         """Dispatch one request."""
         if scope["type"] != "http" or not scope["path"].startswith(API_PREFIX):
             await self._fallback(scope, receive, send)
             return
+        if self._direct is not None:
+            matched = self._direct.match(scope)
+            if matched is not None:
+                await self._direct(scope, receive, send, matched)
+                return
         request = Request(scope, receive)
         try:
             response = await self._dispatch(request, scope)

@@ -69,8 +69,16 @@ class ApiServer:
     """uvicorn serving one app in a daemon thread; `start` returns once it listens."""
 
     def __init__(
-        self, app: ASGIApp, host: str, port: int, tls_cert: Path | None = None, tls_key: Path | None = None
+        self,
+        app: ASGIApp,
+        host: str,
+        port: int,
+        tls_cert: Path | None = None,
+        tls_key: Path | None = None,
+        *,
+        write_lock: Any = None,
     ) -> None:
+        """`write_lock`: the store's, which lets heartbeats run eagerly (see `http_protocol.py`)."""
         self.host = host
         self.requested_port = port
         self.tls = tls_cert is not None
@@ -79,7 +87,8 @@ class ApiServer:
         if importlib.util.find_spec("httptools"):
             from activitywatch.server.http_protocol import CoalescingHttpToolsProtocol  # noqa: PLC0415 - needs httptools
 
-            http = CoalescingHttpToolsProtocol
+            http = CoalescingHttpToolsProtocol.with_eager_lock(write_lock)
+        self._http = http
         self._config = uvicorn.Config(
             app,
             host=host,
@@ -107,6 +116,11 @@ class ApiServer:
             for sock in server.sockets or ():
                 return int(sock.getsockname()[1])
         return self.requested_port
+
+    @property
+    def eager_requests(self) -> int:
+        """How many requests were run eagerly (heartbeats; see `http_protocol.py`)."""
+        return int(getattr(self._http, "eager_runs", 0))
 
     @property
     def alive(self) -> bool:
