@@ -123,9 +123,22 @@ def test_filter_period_intersect_with_disjoint_filters(
     events: list[Event], filters: list[Event], newest_first: bool, filters_newest_first: bool
 ) -> None:
     columns, filter_columns = columns_of(events, newest_first), columns_of(filters, filters_newest_first)
+    expected = t.filter_period_intersect(columns.events(), filter_columns.events())
     result = columnar.filter_period_intersect(columns, filter_columns)
     assert result is not None
-    assert result.events() == t.filter_period_intersect(columns.events(), filter_columns.events())
+    assert exact(result.events()) == exact(expected)  # the pieces themselves
+    # A result asked only for its length, totals or merges takes the other walk (totals, no pieces).
+    for keys in (["app"], ["app", "title"]):
+        lazy = columnar.filter_period_intersect(columns, filter_columns)
+        assert lazy is not None
+        assert len(lazy) == len(expected)
+        assert exact(columnar.merge_events_by_keys(lazy, keys)) == exact(t.merge_events_by_keys(expected, keys))
+        assert columnar.sum_durations(lazy) == t.sum_durations(expected)
+        labelled = columnar.relabel(lazy, "$category", t.classify.category_of(CLASSES), {})
+        merged = columnar.merge_events_by_keys(labelled, ["$category"])
+        assert not lazy.rows.built()  # all of it from the totals
+        assert exact(labelled.events()) == exact(t.categorize(expected, CLASSES))
+        assert exact(merged) == exact(t.merge_events_by_keys(t.categorize(expected, CLASSES), ["$category"]))
 
 
 @given(event_lists(), event_lists(short_datas))

@@ -12,8 +12,8 @@ from __future__ import annotations
 import sys
 from array import array
 from dataclasses import dataclass
-from itertools import islice
-from operator import le
+from itertools import compress, count
+from operator import lt, not_
 
 import apsw
 
@@ -27,12 +27,14 @@ SQL_EVENT_COLUMNS_FROM = (
 
 @dataclass(frozen=True)
 class EventColumns:
-    """Events in (start, id) order as columns: ids, starts, ends, data texts (UTF-8)."""
+    """Events in (start, id) order as columns: ids, starts, ends, data texts (UTF-8), and the positions
+    whose start equals the one before."""
 
     ids: array[int]
     starts: array[int]
     ends: array[int]
     texts: list[bytes]
+    ties: list[int]
 
 
 def read_columns(conn: apsw.Connection, bucket_key: int, lo: int) -> EventColumns | None:
@@ -43,7 +45,7 @@ def read_columns(conn: apsw.Connection, bucket_key: int, lo: int) -> EventColumn
     except apsw.TooBigError:
         return None
     if n == 0:
-        return EventColumns(array("q"), array("q"), array("q"), [])
+        return EventColumns(array("q"), array("q"), array("q"), [], [])
     if not isinstance(hexes, str) or not isinstance(joined, bytes):
         return None
     packed = array("q", bytes.fromhex(hexes))
@@ -53,16 +55,29 @@ def read_columns(conn: apsw.Connection, bucket_key: int, lo: int) -> EventColumn
     texts = joined.split(b"\0")
     # Rows out of order would show in their starts; equal starts in another order than by id would
     # need an aggregate that reorders rows yet keeps every start in order, and are not checked.
-    if len(texts) != n or len(starts) != n or not all(map(le, starts, islice(starts, 1, None))):
+    ties = equal_starts(starts)
+    if len(texts) != n or len(starts) != n or ties is None:
         return None
-    return EventColumns(ids, starts, ends, texts)
+    return EventColumns(ids, starts, ends, texts, ties)
+
+
+def equal_starts(starts: array[int]) -> list[int] | None:
+    """The positions i > 0 whose start equals the one before, or None if some start is earlier than the
+    one before (one pass over the starts: where they do not rise, they must be equal)."""
+    rises = list(map(lt, starts[:-1], starts[1:]))
+    ties = list(compress(count(1), map(not_, rises)))
+    if any(starts[i - 1] != starts[i] for i in ties):
+        return None
+    return ties
 
 
 def columns_from_rows(rows: list[tuple[int, int, int, str]]) -> EventColumns:
     """Columns from rows `(id, start, end, data text)` in (start, id) order."""
+    starts = array("q", [row[1] for row in rows])
     return EventColumns(
         array("q", [row[0] for row in rows]),
-        array("q", [row[1] for row in rows]),
+        starts,
         array("q", [row[2] for row in rows]),
         [row[3].encode() for row in rows],
+        equal_starts(starts) or [],  # SQLite sorted them
     )

@@ -248,6 +248,11 @@ class Store:
         self._seq += 1
         return self._seq
 
+    def _next_seqs(self, count: int) -> range:
+        """`count` new change sequence numbers at once (inside a write transaction)."""
+        self._seq += count
+        return range(self._seq - count + 1, self._seq + 1)
+
     @contextlib.contextmanager
     def _transaction(self) -> Iterator[apsw.Connection]:
         """The write transaction: BEGIN IMMEDIATE ... COMMIT, caches dropped on any failure."""
