@@ -3,6 +3,7 @@ tray or window; stopped in reverse order with bounded waits. `--no-gui` never im
 
 from __future__ import annotations
 
+import linecache
 import logging
 import re
 import signal
@@ -309,6 +310,9 @@ class GuiApp:
         self.sync = self.tracker.sync_thread = start_sync(settings, self.store)
         log.info("ActivityWatch %s%s", VERSION, " (testing)" if settings.testing else "")
         log.info("Data folder: %s; dashboard: %s/", settings.data_dir, self.server.url)
+        # PySide6's import hook (for `from __feature__ import`) read the source of every module imported
+        # after it, and linecache kept it all: ~7 MB of text. A traceback reads its few files again.
+        linecache.clearcache()
         return None
 
     def stop(self, timeout: float = 5.0) -> None:

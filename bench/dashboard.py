@@ -29,7 +29,9 @@ from tests.browser import Browser, chromium
 from tests.conftest import start_server
 
 HOST = "bench"
+RESOURCES = Path(__file__).resolve().parent.parent / "resources"
 NS = 1_000_000_000
+EMPTY_DAY = "2001-01-01"  # a day without events, drawn to have the chart library loaded
 
 
 def seed(data_dir: Path, days: int) -> int:
@@ -62,12 +64,13 @@ def _ms(browser: Browser, name: str) -> float:
     return float(browser.driver.execute_script(f"return window.{name}"))
 
 
-def measure(data_dir: Path, fragment: str, repeat: int) -> Figures:
-    """Each run on a freshly started server with a fresh browser profile."""
+def measure(data_dir: Path, fragment: str, repeat: int, webui: Path | None = None) -> Figures:
+    """Each run on a freshly started server with a fresh browser profile (`webui`: another dashboard)."""
     figures = Figures()
+    options = {} if webui is None else {"webui_dir": webui}
     for _ in range(repeat):
         for first in (True, False):
-            server, store, _ = start_server(data_dir)
+            server, store, _ = start_server(data_dir, **options)
             try:
                 with chromium(server.url, timezone="UTC") as browser:
                     if first:
@@ -75,7 +78,7 @@ def measure(data_dir: Path, fragment: str, repeat: int) -> Figures:
                         figures.first_load.append(_ms(browser, "awReadyAt"))
                         figures.first_render.append(_ms(browser, "awRenderMs"))
                     else:
-                        browser.open("/settings")
+                        browser.open(f"/activity/{HOST}/day/{EMPTY_DAY}")  # loads the chart library
                         browser.wait_for(lambda b=browser: b.driver.execute_script("return Boolean(window.echarts)"))
                         browser.go(fragment)
                         figures.render.append(_ms(browser, "awRenderMs"))
@@ -114,24 +117,53 @@ def _median(values: list[float]) -> str:
     return f"{statistics.median(values):6.0f} ms (min {min(values):.0f})"
 
 
+def _ratio(ours: list[float], theirs: list[float]) -> str:
+    return f"{statistics.median(ours) / statistics.median(theirs):.2f}x"
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     """Seed, measure, print."""
     parser = argparse.ArgumentParser(prog="python -m bench.dashboard", description=__doc__.splitlines()[0])
     parser.add_argument("--days", type=int, default=30, help="days of data (2,000 events a day)")
     parser.add_argument("--repeat", type=int, default=5, help="fresh server and browser per run")
+    parser.add_argument(
+        "--source", type=Path, metavar="DIR", help="also the dashboard of another checkout, run for run beside ours"
+    )
+    parser.add_argument("--no-window", action="store_true", help="skip the desktop window (QtWebEngine)")
     args = parser.parse_args(argv)
+    sides: dict[str, Path | None] = {"ours": None}
+    if args.source is not None:
+        # both served as another build would be (the same headers)
+        sides = {"ours": RESOURCES / "webui", "other": args.source.resolve() / "resources" / "webui"}
     with tempfile.TemporaryDirectory(prefix="aw-bench-dashboard-") as tmp:
         data_dir = Path(tmp)
         events = seed(data_dir, args.days)
         month = START.date().replace(day=15).isoformat()
         print(f"{events:,} events over {args.days} days; Activity view, month of {month[:7]}, host {HOST}")
         for kind in ("month", "week", "day"):
-            f = measure(data_dir, f"/activity/{HOST}/{kind}/{month}", args.repeat)
+            figures = {side: Figures() for side in sides}
+            for round_ in range(args.repeat):
+                # which side goes first alternates: a run can be slowed by the one before it
+                for side, webui in list(sides.items())[:: -1 if round_ % 2 else 1]:
+                    run = measure(data_dir, f"/activity/{HOST}/{kind}/{month}", 1, webui)
+                    for name, values in vars(run).items():
+                        getattr(figures[side], name).extend(values)
             print(f"  {kind}: medians of {args.repeat}, each on a fresh server and browser profile")
-            print(f"    view render, page loaded, queries not cached: {_median(f.render)}")
-            print(f"    view render, server's query cache warm:       {_median(f.cached)}")
-            print(f"    first visit, navigation to drawn:             {_median(f.first_load)}")
-            print(f"      of which the view (rest: page and chart library): {_median(f.first_render)}", flush=True)
+            for side, f in figures.items():
+                label = "" if len(sides) == 1 else f" [{side}]"
+                print(f"    view render, page loaded, queries not cached{label}: {_median(f.render)}")
+                print(f"    view render, server's query cache warm{label}:       {_median(f.cached)}")
+                print(f"    first visit, navigation to drawn{label}:             {_median(f.first_load)}")
+                print(f"      of which the view (rest: page and chart library){label}: {_median(f.first_render)}")
+            if "other" in figures:
+                ours, other = figures["ours"], figures["other"]
+                print(
+                    f"    ours / other: first visit {_ratio(ours.first_load, other.first_load)}, "
+                    f"page loaded {_ratio(ours.render, other.render)}, cache warm {_ratio(ours.cached, other.cached)}"
+                )
+            sys.stdout.flush()
+        if args.no_window:
+            return 0
         for kind in ("month", "day"):
             window = measure_window(data_dir, f"/activity/{HOST}/{kind}/{month}", args.repeat)
             print(f"  {kind}, desktop window (QtWebEngine, new process and server each run), from the tray's click:")

@@ -16,6 +16,7 @@ import sys
 import tempfile
 import time
 from collections.abc import Callable
+from dataclasses import dataclass
 from pathlib import Path
 
 from bench.idle import cpu_seconds, free_port, rss_mb
@@ -41,17 +42,41 @@ def pss_mb(pid: int) -> float:
     return 0.0
 
 
-def usage(pid: int) -> tuple[float, float, float]:
-    """(CPU seconds, MB resident, MB proportional) of the process tree."""
-    cpu = mem = pss = 0.0
+def role(pid: int, app: int) -> str:
+    """What the process is: the app, the dashboard window's process, or a web engine helper (its --type)."""
+    args = [a.decode(errors="replace") for a in Path(f"/proc/{pid}/cmdline").read_bytes().split(b"\0") if a]
+    kind = next((a.split("=", 1)[1] for a in args if a.startswith("--type=")), None)
+    if kind is not None:
+        sub = next((a.split("=", 1)[1] for a in args if a.startswith("--utility-sub-type=")), "")
+        if kind == "zygote":  # a renderer forked by the zygote keeps its command line
+            return "web engine: zygote, or a renderer it forked"
+        return f"web engine: {kind}" + (f" ({sub})" if sub else "")
+    if pid == app:
+        return "the app (tray, watchers, server)"
+    return "dashboard window (Qt, browser side)" if "dashboard-window" in args else " ".join(args)[:40]
+
+
+@dataclass
+class Usage:
+    """The app's process tree over a stretch of idle time."""
+
+    cpu_percent: float  # of one core
+    rss: float  # MB resident, summed over the processes
+    pss: float  # MB proportional (shared pages divided among their users), summed
+    processes: list[tuple[str, float, float]]  # (role, MB resident, MB proportional) each
+
+
+def usage(pid: int) -> tuple[float, list[tuple[str, float, float]]]:
+    """(CPU seconds, [(role, MB resident, MB proportional)]) of the process tree."""
+    cpu = 0.0
+    each = []
     for p in tree(pid):
         try:
             cpu += cpu_seconds(p)
-            mem += rss_mb(p)
-            pss += pss_mb(p)
+            each.append((role(p, pid), rss_mb(p), pss_mb(p)))
         except OSError:
             continue
-    return cpu, mem, pss
+    return cpu, each
 
 
 def dashboard_windows(x: XServer) -> list[str]:
@@ -85,12 +110,9 @@ def close_dashboard(x: XServer) -> None:
         conn.close()
 
 
-def measure(
-    x: XServer, seconds: float, settle: float, window: str, source: Path | None = None
-) -> tuple[float, float, float, int]:
-    """(% of one core, MB resident, MB proportional, processes) of the app tree over `seconds` of idle
-    time; `window` is "never", "open" or "closed" (opened, loaded, then closed); `source`: run the app
-    of another checkout (its folder) instead of this one."""
+def measure(x: XServer, seconds: float, settle: float, window: str, source: Path | None = None) -> Usage:
+    """The app tree over `seconds` of idle time; `window` is "never", "open" or "closed" (opened,
+    loaded, then closed); `source`: run the app of another checkout (its folder) instead of this one."""
     env = {**x.env, "QT_QPA_PLATFORM": "xcb", "QTWEBENGINE_CHROMIUM_FLAGS": "--no-sandbox"}
     if source is not None:
         env["PYTHONPATH"] = str(source)
@@ -111,10 +133,11 @@ def measure(
 
                 wait_for(closed, "the dashboard window's processes to end", 60)
             time.sleep(settle)
-            (cpu0, _, _), wall0 = usage(proc.pid), time.monotonic()
+            (cpu0, _), wall0 = usage(proc.pid), time.monotonic()
             time.sleep(seconds)
-            (cpu1, mem, pss), wall1 = usage(proc.pid), time.monotonic()
-            return 100 * (cpu1 - cpu0) / (wall1 - wall0), mem, pss, len(tree(proc.pid))
+            (cpu1, each), wall1 = usage(proc.pid), time.monotonic()
+            rss, pss = sum(e[1] for e in each), sum(e[2] for e in each)
+            return Usage(100 * (cpu1 - cpu0) / (wall1 - wall0), rss, pss, each)
         finally:
             proc.terminate()
             proc.wait(timeout=30)
@@ -133,13 +156,18 @@ def main() -> int:
         closed = measure(x, args.seconds, args.settle, window="closed", source=args.source)
     finally:
         x.stop()
+    runs = {"never opened": never, "window open": opened, "closed again": closed}
     print(f"the desktop app idle for {args.seconds:g} s (tray, both watchers, server; Xvfb + icewm)")
-    print(f"{'':36}{'never opened':>14}{'window open':>13}{'closed again':>14}")
-    print(f"{'CPU, % of one core':36}{never[0]:14.3f}{opened[0]:13.3f}{closed[0]:14.3f}")
-    print(f"{'resident memory, MB (with children)':36}{never[1]:14.1f}{opened[1]:13.1f}{closed[1]:14.1f}")
-    print(f"{'proportional memory (PSS), MB':36}{never[2]:14.1f}{opened[2]:13.1f}{closed[2]:14.1f}")
-    print(f"{'processes (the app and its children)':36}{never[3]:14d}{opened[3]:13d}{closed[3]:14d}")
-    print(f"{'targets, resident MB':36}{130:14d}{450:13d}{150:14d}")
+    print(f"{'':36}" + "".join(f"{name:>14}" for name in runs))
+    print(f"{'CPU, % of one core':36}" + "".join(f"{u.cpu_percent:14.3f}" for u in runs.values()))
+    print(f"{'resident memory, MB (with children)':36}" + "".join(f"{u.rss:14.1f}" for u in runs.values()))
+    print(f"{'proportional memory (PSS), MB':36}" + "".join(f"{u.pss:14.1f}" for u in runs.values()))
+    print(f"{'processes (the app and its children)':36}" + "".join(f"{len(u.processes):14d}" for u in runs.values()))
+    print(f"{'targets, resident MB':36}{130:14d}{450:14d}{150:14d}")
+    print("with the window open, each process (MB resident / proportional; the web engine's library is")
+    print("resident in each process that maps it, counted once per process by RSS, shared out by PSS):")
+    for name, rss, pss in opened.processes:
+        print(f"  {name:52}{rss:8.1f}{pss:8.1f}")
     return 0
 
 

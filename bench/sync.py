@@ -4,9 +4,13 @@ Builds N devices (window and AFK events over a year each, realistic repeating ti
 into one plain folder, then measures, in this process (CPU = process time):
 - a new device catching up on all of them (wall and CPU);
 - an idle round (nothing new anywhere), as a share of one core at the default 60 s interval;
-- a busy day pushed minute by minute (1,440 rounds of a few events), total CPU;
+- a busy day pushed minute by minute (1,440 rounds of a few events, the syncer's clock a minute on
+  each time), total CPU;
 - the same day pushed in one round;
-- the folder's size against the SQLite files holding the same events.
+- the folder's size against the SQLite files holding the same events;
+- an aw-sync (v1) folder of two devices: its first pull, and an idle round with it against one without;
+- what `GET /api/0/sync/devices` does per request (a new syncer reading every manifest, and the
+  data ranges; the keyring lookup is left out).
 """
 
 from __future__ import annotations
@@ -22,8 +26,10 @@ from pathlib import Path
 
 from activitywatch.core.models import Bucket, Event
 from activitywatch.store import Store
+from activitywatch.sync.devices import devices_table
 from activitywatch.sync.engine import RoundReport, Syncer
-from activitywatch.sync.folder import check_key, new_key
+from activitywatch.sync.folder import MANIFEST, check_key, new_key
+from bench.awdb import add_bucket, add_events, create_rust_db, synthetic_events
 
 S = 1_000_000_000
 YEAR_START = 1_704_067_200 * S  # 2024-01-01
@@ -77,6 +83,26 @@ def build_device(root: Path, name: str, events: int, seed: int) -> Store:
     return store
 
 
+def aw_sync_folder(folder: Path, devices: int, events: int) -> None:
+    """An aw-sync (v1) folder as `aw-sync daemon` leaves it: `{folder}/{device id}/test.db` per device."""
+    for d in range(devices):
+        path = folder / str(uuid.uuid4()) / "test.db"
+        path.parent.mkdir(parents=True)
+        conn = create_rust_db(path)
+        with conn:
+            host = f"worklaptop{d}"
+            row = add_bucket(
+                conn, f"aw-watcher-window_{host}", type_="currentwindow", hostname=host, created_ns=YEAR_START, data={}
+            )
+            add_events(conn, row, synthetic_events(events, YEAR_START, seed=d))
+        conn.close()
+
+
+def median_cpu(action: object, times: int = 20) -> float:
+    """The median CPU seconds of calling `action` `times` times."""
+    return statistics.median(cpu_wall(action)[0] for _ in range(times))
+
+
 def folder_bytes(folder: Path) -> int:
     """Bytes of every file in the folder."""
     return sum(p.stat().st_size for p in folder.rglob("*") if p.is_file())
@@ -100,6 +126,11 @@ def main() -> None:
     folder = root / "shared"
     folder.mkdir(parents=True)
     key = check_key(new_key())
+    now = [time.time_ns()]  # the syncers' clock: the busy day moves it on a minute a round
+
+    def clock() -> int:
+        return now[0]
+
     try:
         db_bytes = 0
         push_cpu = []
@@ -108,7 +139,7 @@ def main() -> None:
             t0 = time.perf_counter()
             store = build_device(root, name, args.events, seed=d)
             db_bytes += store.path.stat().st_size
-            syncer = Syncer(store, folder, key, str(uuid.uuid4()), name, f"i{d}")
+            syncer = Syncer(store, folder, key, str(uuid.uuid4()), name, f"i{d}", clock=clock)
             cpu, _ = cpu_wall(lambda syncer=syncer: syncer.push(RoundReport()))
             push_cpu.append(cpu)
             print(
@@ -142,11 +173,32 @@ def main() -> None:
             f" {cpu:.1f} s CPU ({report.pulled.events_changed / wall:,.0f} events/s)"
         )
 
-        idle = [cpu_wall(new_syncer.round)[0] for _ in range(20)]
-        per_round = statistics.median(idle)
+        per_round = median_cpu(new_syncer.round)
         print(
             f"idle round: {per_round * 1000:.2f} ms CPU (median of 20) = {per_round / 60:.4%} of a core"
             " at a 60 s interval"
+        )
+
+        aw_folder = root / "aw-sync"
+        aw_events = max(args.events // 10, 1)
+        aw_sync_folder(aw_folder, 2, aw_events)
+        with_v1 = Syncer(newcomer, folder, key, new_syncer.device, "newcomer", "inew", aw_sync_folders=[aw_folder])
+        cpu, wall = cpu_wall(with_v1.round)
+        print(f"aw-sync (v1) folder, 2 devices x {aw_events:,} events: first pull {wall:.1f} s wall, {cpu:.1f} s CPU")
+        idle_v1, idle_plain = median_cpu(with_v1.round), median_cpu(new_syncer.round)
+        print(
+            f"idle round with that aw-sync folder: {idle_v1 * 1000:.2f} ms CPU against {idle_plain * 1000:.2f} ms"
+            f" without (median of 20; {idle_v1 / idle_plain:.1f}x) = {idle_v1 / 60:.4%} of a core"
+        )
+
+        def devices_request() -> None:
+            fresh = Syncer(newcomer, folder, key, new_syncer.device, "newcomer", "inew", aw_sync_folders=[aw_folder])
+            devices_table(newcomer, fresh)
+
+        request = median_cpu(devices_request)
+        print(
+            f"GET /api/0/sync/devices ({args.devices + 3} devices; keyring lookup left out):"
+            f" {request * 1000:.2f} ms CPU a request (median of 20)"
         )
 
         store, syncer = first
@@ -167,7 +219,13 @@ def main() -> None:
                 ],
             )
             minute_cpu += cpu_wall(push)[0]
-        print(f"busy day, pushed every minute: 1,440 rounds, {3 * 1440:,} events, {minute_cpu:.2f} s CPU in all")
+            now[0] += 60 * S
+        own = folder / syncer.device
+        print(
+            f"busy day, pushed every minute: 1,440 rounds, {3 * 1440:,} events, {minute_cpu:.2f} s CPU in all"
+            f" ({minute_cpu / 1440 * 1000:.2f} ms a round); afterwards {len(list(own.glob('*.seg')))} segment files,"
+            f" manifest {(own / MANIFEST).stat().st_size / 1024:.1f} KiB"
+        )
         store.insert_events(
             window,
             [

@@ -129,6 +129,21 @@ def loads_web_engine(pid: int) -> bool:
     return "libQt6WebEngineCore" in Path(f"/proc/{pid}/maps").read_text()
 
 
+def engine_kind(pid: int) -> str:
+    """A web engine helper's --type (renderer, zygote, gpu-process, utility); "" for another process."""
+    args = Path(f"/proc/{pid}/cmdline").read_bytes().split(b"\0")
+    return next((a.decode().split("=", 1)[1] for a in args if a.startswith(b"--type=")), "")
+
+
+def opengl_drivers(pid: int) -> set[str]:
+    """The OpenGL drivers (Mesa's or a vendor's) the process has mapped."""
+    maps = Path(f"/proc/{pid}/maps").read_text().split()
+    return {Path(m).name for m in maps if m.startswith("/") and any(d in m for d in OPENGL_DRIVERS)}
+
+
+OPENGL_DRIVERS = ("libLLVM", "_dri.so", "libGLX_mesa", "libEGL_mesa", "libGLX_nvidia", "libnvidia-glcore")
+
+
 def colours(image: QImage, step: int = 7) -> int:
     """How many different colours a sample of the image has (a painted page has many)."""
     return len({image.pixel(x, y) for x in range(0, image.width(), step) for y in range(0, image.height(), step)})
@@ -149,6 +164,12 @@ def test_the_app_on_a_desktop_without_tray(xserver: XServer, tmp_path: Path, app
     children = window_processes(first)  # the window's own process and the web engine's
     assert len(children) >= 2
     assert not loads_web_engine(first.proc.pid)  # only the window's process loads it
+    # The window's memory switches are in force (ui/window_child.py): one renderer, no zygote (no
+    # sandbox here, as root), no GPU process, and no OpenGL driver loaded by any of them.
+    kinds = [engine_kind(pid) for pid in children]
+    assert kinds.count("renderer") == 1, kinds
+    assert "zygote" not in kinds and "gpu-process" not in kinds, kinds
+    assert {pid: opengl_drivers(pid) for pid in children} == {pid: set() for pid in children}
 
     shot = ARTIFACTS / "desktop-window-openbox.png"
     wait_for(lambda: colours(screenshot(xserver, shot)) > 60, "the page to be painted", WAIT)

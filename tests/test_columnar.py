@@ -19,11 +19,12 @@ from hypothesis import strategies as st
 
 from activitywatch import transforms as t
 from activitywatch.core.models import Bucket, Event
+from activitywatch.query import QueryError
 from activitywatch.store import Store
 from activitywatch.transforms import columnar
 from activitywatch.transforms.columns import Columns
 from tests.test_query_cache import cached, fresh, make_api
-from tests.test_transforms import MS, datas, short_datas, sorted_disjoint
+from tests.test_transforms import APPS, MS, datas, short_datas, sorted_disjoint
 
 CLASSES = [
     [["Work"], {"type": "regex", "regex": "code|term"}],
@@ -123,9 +124,22 @@ def test_filter_period_intersect_with_disjoint_filters(
     events: list[Event], filters: list[Event], newest_first: bool, filters_newest_first: bool
 ) -> None:
     columns, filter_columns = columns_of(events, newest_first), columns_of(filters, filters_newest_first)
+    expected = t.filter_period_intersect(columns.events(), filter_columns.events())
     result = columnar.filter_period_intersect(columns, filter_columns)
     assert result is not None
-    assert result.events() == t.filter_period_intersect(columns.events(), filter_columns.events())
+    assert exact(result.events()) == exact(expected)  # the pieces themselves
+    # A result asked only for its length, totals or merges takes the other walk (totals, no pieces).
+    for keys in (["app"], ["app", "title"]):
+        lazy = columnar.filter_period_intersect(columns, filter_columns)
+        assert lazy is not None
+        assert len(lazy) == len(expected)
+        assert exact(columnar.merge_events_by_keys(lazy, keys)) == exact(t.merge_events_by_keys(expected, keys))
+        assert columnar.sum_durations(lazy) == t.sum_durations(expected)
+        labelled = columnar.relabel(lazy, "$category", t.classify.category_of(CLASSES), {})
+        merged = columnar.merge_events_by_keys(labelled, ["$category"])
+        assert not lazy.rows.built()  # all of it from the totals
+        assert exact(labelled.events()) == exact(t.categorize(expected, CLASSES))
+        assert exact(merged) == exact(t.merge_events_by_keys(t.categorize(expected, CLASSES), ["$category"]))
 
 
 @given(event_lists(), event_lists(short_datas))
@@ -261,3 +275,41 @@ def test_the_bench_shape_answers_as_the_store_does(tmp_path: Path) -> None:
         periods = [queries.period(0, 3), queries.period(1, 1)]
         for n, query in enumerate((CANONICAL, ACTIVITY)):
             assert cached(api, f"n{n} = nop();" + query, periods) == fresh(store, query, periods)
+
+
+ODD_PLACES = [
+    'RETURN = [query_bucket("win"), 1];',
+    'RETURN = query_bucket("win") + query_bucket("afk");',
+    'RETURN = limit_events(sort_by_timestamp(query_bucket("win")), 3);',
+    'w = query_bucket("win"); RETURN = contains(w, w);',
+    'RETURN = concat(query_bucket("afk"), flood(query_bucket("win")));',
+    'RETURN = filter_period_intersect(query_bucket("win"), query_bucket("win"));',  # filters overlap
+    'RETURN = filter_period_intersect(query_bucket("win"), [query_bucket("afk")]);',
+    'RETURN = query_bucket_eventcount("win") + len_guard; len_guard = 0;',
+    'if query_bucket("win") { RETURN = 1; } else { RETURN = 2; }',
+    'w = flood(query_bucket("win")); RETURN = merge_events_by_keys(filter_period_intersect(w, w), []);',
+]
+
+
+@pytest.mark.parametrize("query", ODD_PLACES)
+def test_columns_anywhere_else_are_the_list_they_hold(tmp_path: Path, query: str) -> None:
+    """Columns reaching a list, an operator, another function or RETURN answer (or fail) as lists do."""
+    with Store(tmp_path / "db.sqlite") as store:
+        store.create_bucket(
+            Bucket("win", "currentwindow", "w", "h", 0),
+            [Event(T0 + i * 7 * MINUTE, (i % 3) * 5 * MINUTE, {"app": APPS[i % 3]}) for i in range(12)],
+        )
+        store.create_bucket(
+            Bucket("afk", "afkstatus", "a", "h", 0),
+            [Event(T0 + i * 20 * MINUTE, 20 * MINUTE, {"status": ["afk", "not-afk"][i % 2]}) for i in range(5)],
+        )
+        api = make_api(store)
+        query = "n = nop(); " + query  # a text the result cache has not seen, whichever runs first
+        try:
+            expected: Any = fresh(store, query, PERIODS)
+        except QueryError as exc:
+            with pytest.raises(type(exc)) as raised:
+                cached(api, query, PERIODS)
+            assert raised.value.message == exc.message
+            return
+        assert cached(api, query, PERIODS) == expected

@@ -125,6 +125,19 @@ def test_every_view_draws_without_errors_or_outside_requests(server: LiveServer,
     assert any(url.endswith("/vendor/echarts/echarts.min.js") for url in browser.requests)
 
 
+def test_the_chart_library_is_loaded_by_the_first_view_that_draws(server: LiveServer, browser: Browser) -> None:
+    browser.collect_logs()
+    before = len(browser.requests)
+    browser.open("/settings")
+    assert browser.driver.execute_script("return window.echarts === undefined")
+    browser.go(DAY_VIEW)
+    browser.go(f"/activity/{seed.HOST}/week/{seed.DAY}")
+    browser.collect_logs()
+    loaded = [url for url in browser.requests[before:] if url.endswith("/vendor/echarts/echarts.min.js")]
+    assert len(loaded) == 1
+    assert browser.driver.execute_script("return document.querySelectorAll('script#charts').length") == 1
+
+
 def test_dark_theme(server: LiveServer, browser: Browser) -> None:
     browser.open(DAY_VIEW)
     browser.find("#theme-toggle").click()

@@ -56,6 +56,16 @@ def test_the_chart_library_is_the_vendored_file(http: httpx.Client) -> None:
     assert len(reply.content) > 500_000
 
 
+def test_every_module_is_asked_for_at_once() -> None:
+    """index.html names every script module for preloading, so a first visit fetches them in one round
+    instead of one level of imports after the other; the chart library is loaded by the views that draw."""
+    index = (WEBUI / "index.html").read_text()
+    preloaded = set(re.findall(r'<link rel="modulepreload" href="([^"]+)">', index))
+    modules = {p.relative_to(WEBUI).as_posix() for p in (WEBUI / "js").rglob("*.js")} - {"js/main.js"}
+    assert preloaded == modules
+    assert "echarts" not in index
+
+
 def test_every_page_and_script_refers_only_to_this_server() -> None:
     """No CDN, font or script from elsewhere: every reference in our files is relative or root-relative."""
     # Ours, not the vendored library (its text holds namespace and licence URLs it never loads; the

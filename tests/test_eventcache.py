@@ -23,6 +23,10 @@ from tests.test_query_cache import QUERY, T0, WRITES, H, S, cached, fresh, make_
 def same_reads(cache: EventCache, store: Store, spans: list[tuple[str, int, int]]) -> None:
     for bucket_id, start, end in spans:
         assert cache.events(bucket_id, start, end) == store.get_events(bucket_id, start, end)
+        # The equal starts the cache keeps track of (for sorting by start) are those of the columns.
+        columns = cache.columns(bucket_id, start, end)
+        starts = list(columns.starts)
+        assert columns.rows.ties == [i for i in range(1, len(starts)) if starts[i] == starts[i - 1]]
 
 
 SPANS = [("win", T0, T0 + 24 * H), ("win", T0 + 24 * H, T0 + 72 * H), ("afk", T0, T0 + 72 * H), ("win", 0, 2**62)]
@@ -135,3 +139,29 @@ def test_a_start_moved_later_in_place_is_seen(tmp_path: Path) -> None:
         conn.close()
         assert store.get_events("win", T0, T0 + 2 * H)[-1].timestamp == moved.timestamp + H // 2
         same_reads(cache, store, SPANS)
+
+
+def test_equal_starts_are_tracked_through_clipping_and_rereads(tmp_path: Path) -> None:
+    """Events starting together: in the bucket, at the start of a read span after clipping, and after
+    a write makes the cache read the tail of a bucket again."""
+    minute = 60 * S
+    with Store(tmp_path / "db.sqlite") as store:
+        store.create_bucket(
+            Bucket("b", "t", "c", "h", 0),
+            [
+                Event(T0 - 10 * minute, 15 * minute, {"app": "a"}),  # both reach T0: clipped to start there
+                Event(T0 - 5 * minute, 20 * minute, {"app": "b"}),
+                Event(T0, minute, {"app": "c"}),  # starts at T0 too
+                Event(T0 + 30 * minute, minute, {"app": "d"}),
+                Event(T0 + 30 * minute, 2 * minute, {"app": "e"}),
+                Event(T0 + 40 * minute, minute, {"app": "f"}),
+            ],
+        )
+        cache = EventCache(store)
+        spans = [("b", T0, T0 + H), ("b", T0 - H, T0 + H), ("b", T0 + 30 * minute, T0 + H)]
+        same_reads(cache, store, spans)
+        store.insert_events("b", [Event(T0 + 29 * minute, minute, {"app": "g"})])  # read again from here
+        store.heartbeat("b", Event(T0 + 40 * minute, 30 * S, {"app": "f"}), 120)
+        same_reads(cache, store, spans)
+        store.insert_events("b", [Event(T0 + 40 * minute, minute, {"app": "h"})])
+        same_reads(cache, store, spans)

@@ -261,12 +261,12 @@ def test_cli_sync_now_reports_a_damaged_device_and_exits_non_zero(home: Path) ->
     aw(home, "one", "import", str(_export_file(home)))
     assert aw(home, "one", "sync", "now")[0] == 0
     device = (home / "one" / "device_id").read_text().strip()
-    segment = folder / device / "00000001.seg"
-    segment.write_bytes(segment.read_bytes()[:-10])
     assert aw(home, "two", "sync", "join", "--folder", str(folder), "--key", out.strip().splitlines()[-1])[0] == 0
+    manifest = folder / device / "manifest"  # the three events travel inside it (a small segment)
+    manifest.write_bytes(manifest.read_bytes()[:-10])
     status, out, err = aw(home, "two", "sync", "now")
     assert status == 1
-    assert f"Error: Device {device}: {segment} does not match its hash in the manifest" in err
+    assert f"Error: Device {device}: {manifest} cannot be opened with this device's sync key" in err
 
 
 def _export_file(home: Path) -> Path:

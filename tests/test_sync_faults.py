@@ -23,6 +23,7 @@ import nacl.secret
 import pytest
 import zstandard
 
+from activitywatch.sync import engine
 from activitywatch.sync import folder as folder_format
 from activitywatch.sync.folder import MANIFEST, check_key, new_key, seal, sha256, unseal
 from tests.sync_support import BASE, Device, S, content, devices
@@ -147,10 +148,10 @@ def _event_row(doc: Any, row: list[Any]) -> Any:
 def _unknown_version(base: Path, key: bytes) -> str:
     seg = base / "00000002.seg"
     data = bytearray(seg.read_bytes())
-    data[len(folder_format.MAGIC)] = 2
+    data[len(folder_format.MAGIC)] = 3
     seg.write_bytes(bytes(data))
     relist(base, key, 2)
-    return "00000002.seg has format version 2"
+    return "00000002.seg has format version 3"
 
 
 def _backwards(base: Path, key: bytes) -> str:
@@ -210,8 +211,41 @@ def integrity(device: Device) -> str:
         conn.close()
 
 
-@pytest.mark.parametrize("case", list(CASES))
-def test_a_damaged_device_is_reported_and_blocks_nobody(tmp_path: Path, case: str) -> None:
+def _inline(change: Callable[[Any], Any], expected: str) -> Callable[[Path, bytes], str]:
+    """Segment 2 carried inside the manifest, its document changed (and sealed again with the key)."""
+
+    def damage(base: Path, key: bytes) -> str:
+        def changed(doc: Any) -> Any:
+            assert "doc" in doc["segments"][1] and "file" not in doc["segments"][1]
+            doc["segments"][1]["doc"] = change(doc["segments"][1]["doc"])
+            return doc
+
+        rewrite(base / MANIFEST, key, changed)
+        return expected
+
+    return damage
+
+
+# Small segments travel inside the manifest: the same hostile documents there.
+INLINE_CASES: dict[str, Callable[[Path, bytes], str]] = {
+    "inline: not an object": _inline(lambda doc: [1, 2, 3], f"{MANIFEST} is not a valid sync document"),
+    "inline: wrong types": _inline(lambda doc: _event_row(doc, [0, "1", 0, 0, {}]), "segment 2 in"),
+    "inline: negative duration": _inline(lambda doc: _event_row(doc, [0, 1, BASE, -5, {}]), "is not an integer"),
+    "inline: bucket out of range": _inline(lambda doc: _event_row(doc, [7, 1, BASE, 5, {}]), "is not an integer"),
+    "inline: data not an object": _inline(lambda doc: _event_row(doc, [0, 1, BASE, 5, "x"]), "is not an object"),
+    "inline: claims another segment": _inline(lambda doc: _set(doc, n=1), "claims to be segment 2-1"),
+    "inline: claims another device": _inline(lambda doc: _set(doc, device="x"), "claims to be segment"),
+    "inline: missing field": _inline(lambda doc: {k: v for k, v in doc.items() if k != "buckets"}, "'buckets'"),
+}
+
+
+@pytest.mark.parametrize("case", list(CASES) + list(INLINE_CASES))
+def test_a_damaged_device_is_reported_and_blocks_nobody(
+    tmp_path: Path, case: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    if case in CASES:
+        monkeypatch.setattr(engine, "INLINE_ROWS", -1)  # every segment in a file of its own
+    damage = CASES.get(case) or INLINE_CASES[case]
     with devices(tmp_path, "good", "bad", "reader") as (folder, key, (good, bad, reader)):
         for device in (good, bad, reader):
             device.make_window_bucket()
@@ -228,7 +262,7 @@ def test_a_damaged_device_is_reported_and_blocks_nobody(tmp_path: Path, case: st
         own_before = content(reader.store, reader.window)
         bad_before = content(reader.store, bad.window)
 
-        expected = CASES[case](folder / bad.id, key)
+        expected = damage(folder / bad.id, key)
         report = reader.round()
 
         errors = [d.error for d in report.devices if d.device == bad.id]
@@ -311,9 +345,10 @@ KILLED_PUSH = textwrap.dedent(
     device = Device(root, "pusher", folder, key, device_id=device_id)
     written = engine.write_atomic
 
-    def traced(path, data):
-        written(path, data)
+    def traced(path, data, **options):
+        st = written(path, data, **options)
         print(path.name, flush=True)
+        return st
 
     engine.write_atomic = traced
     device.round()

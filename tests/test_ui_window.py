@@ -6,6 +6,11 @@ page when the server is down, its geometry remembered, downloads saved where the
 from __future__ import annotations
 
 import json
+import os
+import shutil
+import subprocess
+import sys
+import tempfile
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -20,10 +25,13 @@ from activitywatch.gui import GuiApp
 from activitywatch.ui import remote_menu
 from activitywatch.ui.state import UiState
 from activitywatch.ui.window import DashboardWindow
-from activitywatch.ui.window_child import chromium_flags
-from tests.conftest import free_port
+from activitywatch.ui.window_child import ENGINE_VARIABLES, chromium_flags, restore_environment
+from activitywatch.ui.window_process import SUBCOMMAND
+from tests.conftest import LiveServer, cli_env, free_port
 from tests.processes import alive, process_tree
+from tests.sway import as_nobody
 from tests.ui_support import Harness, actions, flush_deletions, harness
+from tests.xserver import wait_for
 
 __all__ = ["harness"]
 
@@ -231,9 +239,61 @@ def _json_or_none(path: Path) -> object:
 
 
 def test_the_windows_chromium_flags() -> None:
-    """One renderer, no GPU; no zygote only without the sandbox (Chromium refuses it otherwise); the
-    user's flags win."""
-    assert chromium_flags("", sandboxed=True) == "--renderer-process-limit=1 --disable-gpu"
+    """One renderer, no GPU; no zygote only without the sandbox (Chromium refuses it otherwise), else
+    only the sandboxed one; the user's flags win."""
+    sandboxed = "--renderer-process-limit=1 --disable-gpu --no-unsandboxed-zygote"
+    assert chromium_flags("", sandboxed=True) == sandboxed
     unsandboxed = "--no-sandbox --renderer-process-limit=1 --disable-gpu --no-zygote"
     assert chromium_flags("--no-sandbox", sandboxed=False) == unsandboxed
-    assert chromium_flags("--renderer-process-limit=3", sandboxed=True) == "--renderer-process-limit=3 --disable-gpu"
+    mine = "--renderer-process-limit=3 --disable-gpu --no-unsandboxed-zygote"
+    assert chromium_flags("--renderer-process-limit=3", sandboxed=True) == mine
+
+
+def test_with_the_sandbox_the_window_starts_only_the_sandboxed_zygote(live_server: LiveServer) -> None:
+    """As a normal user (Chromium's sandbox on), the window's process and its web engine: the sandboxed
+    zygote (with its namespace's first process) and the renderer it forks; no unsandboxed zygote."""
+    home = Path(tempfile.mkdtemp(prefix="aw-sandboxed-"))  # nobody cannot enter root's tmp_path
+    try:
+        os.chmod(home, 0o777)
+        env = {**cli_env(home), "QT_QPA_PLATFORM": "offscreen"}
+        env.pop("QTWEBENGINE_CHROMIUM_FLAGS", None)  # the tests' --no-sandbox
+        command = [*as_nobody(), sys.executable, "-m", "activitywatch", SUBCOMMAND, "--url", live_server.url + "/"]
+        output = home / "output.txt"
+        with open(output, "wb") as out:
+            child = subprocess.Popen(
+                [*command, "--data-dir", str(home)], env=env, stdin=subprocess.PIPE, stdout=out, stderr=out
+            )
+        try:
+            wait_for(
+                lambda: b"The dashboard loaded" in output.read_bytes() or child.poll() is not None,
+                "the dashboard in the sandboxed window",
+                WAIT / 1000,
+            )
+            assert child.poll() is None, output.read_text(errors="replace")
+            helpers = [pid for pid in process_tree(child.pid) if pid != child.pid]
+            arguments = {pid: Path(f"/proc/{pid}/cmdline").read_bytes().split(b"\0") for pid in helpers}
+            assert all(b"--type=zygote" in args for args in arguments.values())  # the renderer is forked from it
+            assert not [pid for pid, args in arguments.items() if b"--no-zygote-sandbox" in args]
+            assert len(helpers) == 3
+        finally:
+            assert child.stdin is not None
+            child.stdin.close()  # the app is gone: the window's process ends
+            child.wait(timeout=WAIT / 1000)
+    finally:
+        shutil.rmtree(home, ignore_errors=True)
+
+
+def test_the_window_process_gives_back_the_users_environment(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Once the web engine has read its variables, programs the window starts get the user's own."""
+    monkeypatch.setenv("QTWEBENGINE_CHROMIUM_FLAGS", "--no-sandbox --disable-gpu --no-zygote")
+    monkeypatch.setenv("QT_XCB_GL_INTEGRATION", "none")
+    monkeypatch.setenv("QT_QUICK_BACKEND", "software")
+    restore_environment({"QTWEBENGINE_CHROMIUM_FLAGS": "--no-sandbox", "QT_XCB_GL_INTEGRATION": None})
+    assert os.environ["QTWEBENGINE_CHROMIUM_FLAGS"] == "--no-sandbox"
+    assert "QT_XCB_GL_INTEGRATION" not in os.environ
+    assert os.environ["QT_QUICK_BACKEND"] == "software"  # not one of those given: left alone
+    assert set(ENGINE_VARIABLES) >= {
+        "QT_XCB_GL_INTEGRATION",
+        "QT_WAYLAND_CLIENT_BUFFER_INTEGRATION",
+        "QT_QUICK_BACKEND",
+    }

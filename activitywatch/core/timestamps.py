@@ -42,6 +42,13 @@ _days_of: dict[str, int] = {}
 _TWO_DIGITS = [f"{n:02d}" for n in range(60)]
 _THREE_DIGITS = [f"{n:03d}" for n in range(1000)]
 _date_of: dict[int, str] = {}
+_head_of: dict[int, str] = {}  # minutes since the epoch -> "YYYY-MM-DDTHH:MM:"
+# The short way of parse_timestamp: minutes ("YYYY-MM-DDTHH:MM") and offsets ("+HH:MM") seen by the full
+# parser, with what they add in seconds; the seconds field (":SS") and how a fraction may start.
+_minute_of: dict[str, int] = {}
+_zone_of: dict[str, int] = {"": 0, "Z": 0, "z": 0}
+_SECOND_OF = {f":{n:02d}": n for n in range(60)}
+_FRACTION_MARKS = (".", ",")
 
 
 def _days(date: str, text: str, what: str) -> int:
@@ -59,6 +66,31 @@ def _days(date: str, text: str, what: str) -> int:
 
 def parse_timestamp(text: object, what: str = "timestamp") -> int:
     """Parse an RFC 3339 timestamp (offset optional, UTC assumed) into integer nanoseconds UTC."""
+    if type(text) is str and len(text) <= _MAX_TEXT:
+        # The usual shape, "YYYY-MM-DDTHH:MM:SS[.fff…](Z|+HH:MM)", read from pieces the full parser
+        # has already checked: the minute, and the offset. Anything else takes the full parser.
+        base = _minute_of.get(text[:16])
+        if base is not None:
+            second = _SECOND_OF.get(text[16:19])
+            if second is not None:
+                tail = text[19:]
+                zone = _zone_of.get(tail)
+                frac = 0
+                if zone is None and tail[:1] in _FRACTION_MARKS:
+                    digits, zone_text = (tail[1:-1], tail[-1]) if tail[-1] in "Zz" else (tail[1:-6], tail[-6:])
+                    zone = _zone_of.get(zone_text)
+                    if digits.isdigit() and digits.isascii():
+                        frac = int(digits[:9].ljust(9, "0"))
+                    else:
+                        zone = None
+                if zone is not None:
+                    ns = (base + second + zone) * NS_PER_SECOND + frac
+                    if MIN_NS <= ns <= MAX_NS:
+                        return ns
+    return _parse_full(text, what)
+
+
+def _parse_full(text: object, what: str) -> int:
     if not isinstance(text, str):
         raise InvalidInput(f"{what} must be an RFC 3339 string, not {type(text).__name__}")
     if len(text) > _MAX_TEXT:
@@ -76,33 +108,46 @@ def parse_timestamp(text: object, what: str = "timestamp") -> int:
         if hour > 23 or minute > 59 or second > 59:
             raise InvalidInput(f"{what} {text!r} has a time of day out of range")
         seconds += hour * 3600 + minute * 60 + second
+    offset = 0
     if tz and tz not in "Zz":
         digits = tz[1:].replace(":", "")
         off_h, off_m = int(digits[:2]), int(digits[2:] or 0)
         if off_h > 23 or off_m > 59:
             raise InvalidInput(f"{what} {text!r} has an offset out of range")
-        seconds += (off_h * 3600 + off_m * 60) * (1 if tz[0] == "-" else -1)
-    ns = seconds * NS_PER_SECOND
+        offset = (off_h * 3600 + off_m * 60) * (1 if tz[0] == "-" else -1)
+    ns = (seconds + offset) * NS_PER_SECOND
     if frac:
         ns += int(frac[:9].ljust(9, "0"))
     if not MIN_NS <= ns <= MAX_NS:
         raise InvalidInput(f"{what} {text!r} is outside the supported range {MIN_TIMESTAMP} to {MAX_TIMESTAMP}")
+    if second_s is not None:  # remember the checked pieces for the short way above
+        if len(_minute_of) >= _CACHE_LIMIT:
+            _minute_of.clear()
+        _minute_of[text[:16]] = seconds - second
+        if tz is not None and len(tz) == 6 and tz[3] == ":" and len(_zone_of) < _CACHE_LIMIT:
+            _zone_of[tz] = offset
     return ns
 
 
 def format_timestamp(ns: int) -> str:
     """Format nanoseconds UTC as RFC 3339 with `Z`, using 0, 3, 6 or 9 fractional digits as needed."""
     seconds, frac = divmod(ns, NS_PER_SECOND)
-    days, second_of_day = divmod(seconds, 86400)
-    date = _date_of.get(days)
-    if date is None:
-        date = (_EPOCH_DATE + dt.timedelta(days=days)).isoformat()
-        if len(_date_of) >= _CACHE_LIMIT:
-            _date_of.clear()
-        _date_of[days] = date
-    hour, rest = divmod(second_of_day, 3600)
-    minute, second = divmod(rest, 60)
-    base = date + "T" + _TWO_DIGITS[hour] + ":" + _TWO_DIGITS[minute] + ":" + _TWO_DIGITS[second]
+    minutes, second = divmod(seconds, 60)
+    head = _head_of.get(minutes)
+    if head is None:
+        days, minute_of_day = divmod(minutes, 1440)
+        date = _date_of.get(days)
+        if date is None:
+            date = (_EPOCH_DATE + dt.timedelta(days=days)).isoformat()
+            if len(_date_of) >= _CACHE_LIMIT:
+                _date_of.clear()
+            _date_of[days] = date
+        hour, minute = divmod(minute_of_day, 60)
+        head = date + "T" + _TWO_DIGITS[hour] + ":" + _TWO_DIGITS[minute] + ":"
+        if len(_head_of) >= _CACHE_LIMIT:
+            _head_of.clear()
+        _head_of[minutes] = head
+    base = head + _TWO_DIGITS[second]
     if frac == 0:
         return base + "Z"
     if frac % NS_PER_MS == 0:

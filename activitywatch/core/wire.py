@@ -7,13 +7,14 @@ files, the command line) rejects the same things the same way.
 from __future__ import annotations
 
 import re
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from typing import Any
 
 from activitywatch.core.errors import InvalidInput
 from activitywatch.core.models import Bucket, BucketInfo, Event
 from activitywatch.core.timestamps import (
     MAX_NS,
+    NS_PER_SECOND,
     duration_seconds,
     format_timestamp,
     parse_duration,
@@ -27,6 +28,8 @@ MAX_DATA_DEPTH = 64
 MAX_EVENT_ID = 2**63 - 1
 MIN_JSON_INT = -(2**63)
 MAX_JSON_INT = 2**64 - 1  # what the store's JSON encoder can write back
+_SCALARS = frozenset({str, float, bool, type(None)})  # data values with nothing more to check
+_MAX_SECONDS = (MAX_NS - NS_PER_SECOND) // NS_PER_SECOND  # the longest duration parse_duration takes
 
 
 def json_depth(value: Any) -> int:
@@ -182,12 +185,39 @@ def events_from_wire(obj: Any, what: str = "events") -> list[Event]:
         return [event_from_wire(obj, "event")]
     if not isinstance(obj, list):
         raise InvalidInput(f"{what} must be an event object or an array of events, not {json_type(obj)}")
-    events = []
-    for i, item in enumerate(obj):
+    events: list[Event] = []
+    append = events.append
+    new = tuple.__new__  # Event(...) without the NamedTuple's Python-level __new__
+    for item in obj:
+        # The usual event (a string timestamp, a number or no duration, flat data, no id) is checked
+        # inline: a batch of a thousand took 4.7 ms through `_read_event`, most of it in calls. Anything
+        # else, or anything wrong, goes the careful way below, which says what is wrong.
+        if type(item) is dict and item.get("id") is None:
+            data = item.get("data")
+            raw_duration = item.get("duration")
+            kind = type(raw_duration)
+            if type(data) is dict and (
+                raw_duration is None or ((kind is float or kind is int) and 0 <= raw_duration <= _MAX_SECONDS)
+            ):
+                for value in data.values():
+                    kind = type(value)
+                    if not (kind in _SCALARS or (kind is int and MIN_JSON_INT <= value <= MAX_JSON_INT)):
+                        break
+                else:
+                    duration = 0 if raw_duration is None else round(raw_duration * NS_PER_SECOND)
+                    try:
+                        start = parse_timestamp(item["timestamp"])
+                        fits = start + duration <= MAX_NS
+                    except (KeyError, InvalidInput):
+                        fits = False  # the careful way finds it again and names it
+                    if fits:
+                        append(new(Event, (start, duration, data, None)))
+                        continue
+        i = len(events)
         if type(item) is not dict:
             raise InvalidInput(f"event #{i} must be a JSON object, not {json_type(item)}")
         try:
-            events.append(_read_event(item))
+            append(_read_event(item))
         except InvalidInput as exc:
             raise InvalidInput(f"event #{i}: {exc.message}") from None
     return events
@@ -201,6 +231,12 @@ def event_to_wire(event: Event) -> dict[str, Any]:
         "duration": duration_seconds(event.duration),
         "data": event.data,
     }
+
+
+def events_to_wire(events: Iterable[Event]) -> list[dict[str, Any]]:
+    """Events as `event_to_wire` writes each (for a batch, without two calls per event)."""
+    fmt = format_timestamp
+    return [{"id": ev[3], "timestamp": fmt(ev[0]), "duration": ev[1] / NS_PER_SECOND, "data": ev[2]} for ev in events]
 
 
 def bucket_from_wire(obj: Any, bucket_id: str, now_ns: int, what: str = "bucket") -> Bucket:

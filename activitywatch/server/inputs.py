@@ -14,6 +14,7 @@ from activitywatch.core.jsontext import MalformedJson
 from activitywatch.core.timestamps import parse_timestamp
 from activitywatch.core.wire import check_event_id
 from activitywatch.server.errors import ApiError, bad_request, unprocessable
+from activitywatch.server.quickjson import quick_loads
 
 MIB = 1024 * 1024
 MAX_SECONDS = 1e9
@@ -90,6 +91,9 @@ async def read_body(request: Request, limit: int) -> bytes:
 
 def parse_json(body: bytes, what: str = "Request body") -> Any:
     """Strict JSON: 400 when it is not JSON, 422 when it is JSON a parser would silently change."""
+    quick, value = quick_loads(body)
+    if quick:
+        return value
     try:
         return jsontext.loads(body, what)
     except MalformedJson as exc:

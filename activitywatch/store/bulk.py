@@ -13,6 +13,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 import apsw
+import orjson
 
 from activitywatch.core.models import Bucket, Event
 from activitywatch.store.database import scalar
@@ -30,6 +31,25 @@ SQL_SETTING_ADD = "INSERT INTO settings (key, value) VALUES (?, ?) ON CONFLICT(k
 
 Filter = Callable[[str, Sequence[Event]], list[Event]]
 Progress = Callable[[int], None]
+
+
+def append_events(conn: apsw.Connection, key: int, events: Sequence[Event], seq: int) -> list[Event]:
+    """Insert `events` as new rows of the bucket `key`, numbered in the change sequence after `seq`, in one
+    executemany; return them with their ids (the caller holds the write lock and counts `seq` on)."""
+    dumps, sort = orjson.dumps, orjson.OPT_SORT_KEYS  # dump_json's encoding, without a call per event
+    try:
+        rows = [
+            (key, ev[0], ev[0] + ev[1], dumps(ev[2], option=sort).decode(), n) for n, ev in enumerate(events, seq + 1)
+        ]
+    except (orjson.JSONEncodeError, TypeError):
+        for ev in events:
+            dump_json(ev.data, "event data")  # raises, naming what is wrong
+        raise
+    conn.executemany(SQL_EVENT_ADD, rows)
+    # Under the write lock AUTOINCREMENT hands out consecutive ids: the run's ids end at last_insert_rowid().
+    first = conn.last_insert_rowid() - len(rows) + 1
+    new = tuple.__new__  # Event(...) without the NamedTuple's Python-level __new__
+    return [new(Event, (ev[0], ev[1], ev[2], first + i)) for i, ev in enumerate(events)]
 
 
 @dataclass(frozen=True, slots=True)

@@ -2,13 +2,14 @@
 
 A query the server has not seen before (a new dashboard view, another period) reads whole buckets; SQLite
 and JSON decoding are most of its time. This cache keeps, per bucket, every event from some time on as
-four arrays (start, end, id, index of the shared data object), about 32 bytes an event, and answers range
-reads with a bisection. Before each read it asks the store what changed since it last looked: events
-inserted or changed after its sequence number are read again from their start on (or from their end
-less the longest duration, in case a start moved later); anything the change sequence cannot show
-(deletes, moves, buckets changed: a new generation), or too many changes, drops everything. So it
-never answers with events the store no longer holds; the result cache above it keeps its own
-guarantees, as it records what the query read.
+four arrays (start, end, id, index of the shared data object), about 32 bytes an event, read in one SQL
+statement (store/columnread.py), and answers range reads with a bisection, as `Columns` that queries
+work on without building events (transforms/columns.py). Before each read it asks the store what
+changed since it last looked: events inserted or changed after its sequence number are read again from
+their start on (or from their end less the longest duration, in case a start moved later); anything
+the change sequence cannot show (deletes, moves, buckets changed: a new generation), or too many
+changes, drops everything. So it never answers with events the store no longer holds; the result cache
+above it keeps its own guarantees, as it records what the query read.
 """
 
 from __future__ import annotations
@@ -59,6 +60,7 @@ class _Columns:
         self.refs = array("l")
         self.datas: list[Any] = []
         self.by_text: dict[bytes, int] = {}
+        self.ties: list[int] = []  # positions i > 0 whose start equals the one before (in_time_order's)
 
     def __len__(self) -> int:
         return len(self.starts)
@@ -68,20 +70,25 @@ class _Columns:
         by_text, datas = self.by_text, self.datas
         texts = columns.texts
         with collector_paused():
-            for text in dict.fromkeys(texts):  # each distinct text once
+            for text in set(texts):  # each distinct text once
                 if text not in by_text:
                     by_text[text] = len(datas)
                     datas.append(load_json(text))
         self.ids.extend(columns.ids)
+        kept = len(self.starts)
+        if kept and columns.starts and self.starts[-1] == columns.starts[0]:
+            self.ties.append(kept)
+        self.ties.extend(map(kept.__add__, columns.ties))
         self.starts.extend(columns.starts)
         self.ends.extend(columns.ends)
-        self.refs.extend(map(by_text.__getitem__, texts))
+        self.refs.fromlist(list(map(by_text.__getitem__, texts)))  # a list first: faster than extend
 
     def truncate(self, start: int) -> None:
         """Forget the events starting at `start` or later."""
         cut = bisect_left(self.starts, start)
         for column in (self.starts, self.ends, self.ids, self.refs):
             del column[cut:]
+        del self.ties[bisect_left(self.ties, cut) :]
 
     def columns(self, start: int, end: int) -> Columns:
         """Events overlapping [start, end], clipped to it, newest first (as Store.get_events)."""
@@ -102,7 +109,14 @@ class _Columns:
         out_ids += ids[inner:last]
         out_refs = array(refs.typecode, compress(refs[first:inner], reaching))
         out_refs += refs[inner:last]
-        return Columns(out_starts, out_ends, out_ids, out_refs, self.datas, newest_first=True)
+        # Equal starts: the clipped events (all at `start`), the first inner event if it starts there
+        # too, and those among the inner events.
+        ties = list(range(1, head))
+        if head and last > inner and starts[inner] == start:
+            ties.append(head)
+        kept = self.ties
+        ties.extend(map((head - inner).__add__, kept[bisect_right(kept, inner) : bisect_left(kept, last)]))
+        return Columns(out_starts, out_ends, out_ids, out_refs, self.datas, newest_first=True, ties=ties)
 
 
 class EventCache:

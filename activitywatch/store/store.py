@@ -19,6 +19,7 @@ import threading
 import time
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
+from operator import itemgetter
 from pathlib import Path
 from typing import Any
 
@@ -30,7 +31,7 @@ from activitywatch.core.models import Bucket, BucketInfo, Event
 from activitywatch.core.timestamps import MAX_NS, MIN_NS
 from activitywatch.store import activity_log, report_ids, schema
 from activitywatch.store.activity_log import LogFilter, LogPage, LogPosition
-from activitywatch.store.bulk import BucketImport, BulkWriter
+from activitywatch.store.bulk import BucketImport, BulkWriter, append_events
 from activitywatch.store.checkpointer import Checkpointer
 from activitywatch.store.columnread import EventColumns, columns_from_rows, read_columns
 from activitywatch.store.database import ReaderPool, configure_writer, connect, scalar, translated_errors
@@ -119,6 +120,11 @@ SQL_SETTING_SET = (
 SQL_SETTING_DELETE = "DELETE FROM settings WHERE key = ?"
 
 META_SEQ_FLOOR = "seq_floor"
+
+
+_EVENT_ID = itemgetter(3)
+_EVENT_DURATION = itemgetter(1)
+_EVENT_ORDER = itemgetter(0, 3)  # the store's order: start, then id (of stored events)
 
 
 def _is_later(a: Event, b: Event) -> bool:
@@ -241,6 +247,11 @@ class Store:
     def _next_seq(self) -> int:
         self._seq += 1
         return self._seq
+
+    def _next_seqs(self, count: int) -> range:
+        """`count` new change sequence numbers at once (inside a write transaction)."""
+        self._seq += count
+        return range(self._seq - count + 1, self._seq + 1)
 
     @contextlib.contextmanager
     def _transaction(self) -> Iterator[apsw.Connection]:
@@ -505,55 +516,55 @@ class Store:
         An event carrying the id of an event of this bucket replaces it (how the web UI edits events);
         any other id is ignored and the event is stored as a new one.
         """
-        with self._transaction() as conn:
+        with collector_paused(), self._transaction() as conn:  # thousands of rows and events, no cycles
             return self._insert(conn, bucket_id, events)
 
     def _insert(self, conn: apsw.Connection, bucket_id: str, events: Sequence[Event]) -> list[Event]:
         ref = self._ref(conn, bucket_id)
         events = self._filtered(conn, bucket_id, events)
         key = ref.key
-        stored: list[Event] = []
-        new_rows: list[tuple[int, int, int, str, int]] = []
-        new_events: list[Event] = []
         replaced = False
+        if any(map(_EVENT_ID, events)):  # some event names an id: it may replace an event of this bucket
+            stored, replaced = self._insert_or_replace(conn, key, events)
+        else:  # the usual batch: only new events, in one executemany
+            stored = self._append(conn, key, events)
+        self._grow(conn, bucket_id, ref, max(map(_EVENT_DURATION, events), default=0))
+        last = self._last.get(key)
+        if replaced:
+            self._reshaped(conn)  # the replaced event's old span is not in the change sequence
+            self._last.pop(key, None)
+        elif last is not None and stored:
+            latest = max(stored, key=_EVENT_ORDER)
+            if _is_later(latest, last):
+                self._last[key] = latest
+        return stored
 
-        def insert_new() -> None:
-            # One executemany per run of new events. Under the write lock AUTOINCREMENT hands out
-            # consecutive ids, so the run's ids end at last_insert_rowid().
-            conn.executemany(SQL_EVENT_INSERT_ROW, new_rows)
-            first = conn.last_insert_rowid() - len(new_rows) + 1
-            stored.extend(
-                Event(timestamp=ev.timestamp, duration=ev.duration, data=ev.data, id=first + i)
-                for i, ev in enumerate(new_events)
-            )
-            new_rows.clear()
-            new_events.clear()
-
+    def _insert_or_replace(self, conn: apsw.Connection, key: int, events: Sequence[Event]) -> tuple[list[Event], bool]:
+        """Store `events`, an event carrying the id of one of this bucket's replacing it; (them, whether any did)."""
+        stored: list[Event] = []
+        run: list[Event] = []  # new events, inserted together before the next replacement and at the end
+        replaced = False
         for ev in events:
-            data = dump_json(ev.data, "event data")
             if ev.id is not None and scalar(conn, SQL_EVENT_OWNER, (ev.id,)) == key:
-                if new_rows:
-                    insert_new()
+                stored += self._append(conn, key, run)
+                run = []
+                data = dump_json(ev.data, "event data")
                 conn.execute(SQL_EVENT_REPLACE, (ev.timestamp, ev.end, data, self._next_seq(), ev.id))
                 replaced = True
                 stored.append(ev)
             else:
                 # An id that names no event of this bucket is not taken over (it could be another
                 # bucket's event, or a huge id that would exhaust the id space): the event is new.
-                new_rows.append((key, ev.timestamp, ev.timestamp + ev.duration, data, self._next_seq()))
-                new_events.append(ev)
-        if new_rows:
-            insert_new()
-        self._grow(conn, bucket_id, ref, max((ev.duration for ev in events), default=0))
-        last = self._last.get(key)
-        if replaced:
-            self._reshaped(conn)  # the replaced event's old span is not in the change sequence
-            self._last.pop(key, None)
-        elif last is not None:
-            for ev in stored:
-                if _is_later(ev, last):
-                    last = ev
-            self._last[key] = last
+                run.append(ev)
+        stored += self._append(conn, key, run)
+        return stored, replaced
+
+    def _append(self, conn: apsw.Connection, key: int, events: Sequence[Event]) -> list[Event]:
+        """Insert new events (see `bulk.append_events`), counting the change sequence on."""
+        if not events:
+            return []
+        stored = append_events(conn, key, events, self._seq)
+        self._seq += len(events)
         return stored
 
     def delete_event(self, bucket_id: str, event_id: int) -> bool:

@@ -11,11 +11,11 @@ nothing. How forgets travel (once each, naming any device's buckets) is `syncfor
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 import apsw
+import orjson
 
 from activitywatch.core.errors import InvalidInput
 from activitywatch.core.models import Bucket, Event
@@ -53,6 +53,7 @@ SQL_UPSERT = (
     " WHERE events.starttime != excluded.starttime OR events.endtime != excluded.endtime"
     " OR events.data != excluded.data"
 )
+dumps, SORT_KEYS = orjson.dumps, orjson.OPT_SORT_KEYS
 SQL_DELETE_ORIGIN = "DELETE FROM events WHERE bucket_key = ? AND origin_id = ?"
 
 
@@ -128,17 +129,6 @@ def local_changes(
     return LocalChanges(seq, log, buckets, events, entries, settings, log_done and len(event_rows) <= limit, acks)
 
 
-@dataclass(frozen=True)
-class RemoteEvent:
-    """An event as another device has it (`bucket` is its bucket id there)."""
-
-    bucket: str
-    id: int
-    start: int
-    end: int
-    data: dict[str, Any]
-
-
 @dataclass
 class RemoteBatch:
     """Changes of one other device, in the order they are applied."""
@@ -147,7 +137,8 @@ class RemoteBatch:
     deleted_buckets: list[str] = field(default_factory=list)
     buckets: list[Bucket] = field(default_factory=list)
     forgets: list[RemoteForget] = field(default_factory=list)
-    events: list[RemoteEvent] = field(default_factory=list)
+    # Per bucket id on that device, its new and changed events, each with its id there as `id`.
+    events: dict[str, list[Event]] = field(default_factory=dict)
     deleted_events: list[tuple[str, int]] = field(default_factory=list)
     # key -> (value, when it was changed (ns, that device's clock), the device that changed it)
     settings: dict[str, tuple[Any, int, str]] = field(default_factory=dict)
@@ -270,6 +261,8 @@ def settings_to_push(store: Store, settings: dict[str, Any], device: str, now: i
     """The travelling settings changed here since last pushed or applied, stamped (now, device), and
     recorded as pushed (call after they are safely written)."""
     changed: dict[str, tuple[Any, int, str]] = {}
+    if not settings:
+        return changed
     with store._reading() as conn:
         for key, value in settings.items():
             known = _setting_record(conn, key)
@@ -332,31 +325,33 @@ def _upsert(
     store: Store,
     conn: apsw.Connection,
     device: str,
-    events: Sequence[RemoteEvent],
+    events: dict[str, list[Event]],
     keys: dict[str, tuple[int, str]],
 ) -> ApplyReport:
     report = ApplyReport()
-    by_bucket: dict[str, list[RemoteEvent]] = {}
-    for ev in events:
-        by_bucket.setdefault(ev.bucket, []).append(ev)
-    for origin, group in by_bucket.items():
+    for origin, candidates in events.items():
         found = keys.get(origin) or _lookup(conn, device, origin)
         if found is None:
             continue  # an event of a bucket the device no longer has: its deletion follows
         key, local_id = found
-        candidates = [Event(ev.start, ev.end - ev.start, ev.data, ev.id) for ev in group]
         kept = store._filtered(conn, local_id, candidates)  # this device's privacy filters
-        kept_ids = {ev.id for ev in kept}
-        for candidate in candidates:  # dropped by a filter here: not stored (and removed if it was)
-            if candidate.id not in kept_ids:
-                conn.execute(SQL_DELETE_ORIGIN, (key, candidate.id))
-                report.events_filtered += 1
+        if len(kept) != len(candidates):  # dropped by a filter here: not stored (and removed if it was)
+            kept_ids = {ev.id for ev in kept}
+            for candidate in candidates:
+                if candidate.id not in kept_ids:
+                    conn.execute(SQL_DELETE_ORIGIN, (key, candidate.id))
+                    report.events_filtered += 1
+        seqs = store._next_seqs(len(kept))
+        try:  # dump_json inlined: a million calls add up
+            rows = [
+                (key, start, start + duration, dumps(data, option=SORT_KEYS).decode(), seq, event_id)
+                for (start, duration, data, event_id), seq in zip(kept, seqs, strict=True)
+            ]
+        except (orjson.JSONEncodeError, TypeError) as exc:
+            raise InvalidInput(f"data cannot be stored as JSON: {exc}") from None
         before = conn.total_changes()
-        conn.executemany(
-            SQL_UPSERT,
-            [(key, ev.timestamp, ev.end, dump_json(ev.data), store._next_seq(), ev.id) for ev in kept],
-        )
+        conn.executemany(SQL_UPSERT, rows)
         report.events_changed += conn.total_changes() - before
-        longest = max((ev.duration for ev in kept), default=0)
+        longest = max((row[2] - row[1] for row in rows), default=0)
         conn.execute("UPDATE buckets SET max_duration = ? WHERE key = ? AND max_duration < ?", (longest, key, longest))
     return report

@@ -28,9 +28,10 @@ from typing import Any
 
 import orjson
 
+from activitywatch.core.models import Event
 from activitywatch.importers.awrust import open_aw_server_rust
 from activitywatch.store import Store
-from activitywatch.store.syncfeed import ApplyReport, RemoteBatch, RemoteEvent, apply_remote, cursor
+from activitywatch.store.syncfeed import ApplyReport, RemoteBatch, apply_remote, cursor
 
 log = logging.getLogger(__name__)
 
@@ -122,8 +123,8 @@ def pull_file(
             if SYNCED_MARK in bucket.id:
                 continue
             for batch in batches:  # one transaction per batch: a big file does not hold the writer long
-                events = [RemoteEvent(bucket.id, int(ev.id or 0), ev.timestamp, ev.end, dict(ev.data)) for ev in batch]
-                result.applied.add(apply_remote(store, RemoteBatch(device, events=events), old))
+                events = [Event(ev.timestamp, ev.duration, dict(ev.data), int(ev.id or 0)) for ev in batch]
+                result.applied.add(apply_remote(store, RemoteBatch(device, events={bucket.id: events}), old))
                 read += len(events)
     finally:
         source.close()

@@ -10,7 +10,7 @@ from activitywatch.core.timestamps import format_timestamp
 from activitywatch.store import Store
 from activitywatch.store.syncfeed import remote_buckets
 from activitywatch.sync import setup as sync_setup
-from activitywatch.sync.engine import DeviceStatus
+from activitywatch.sync.engine import DeviceStatus, Syncer
 
 
 def _iso(ns: int | None) -> str | None:
@@ -65,6 +65,15 @@ def devices_report(settings: Settings, store: Store, device: str, hostname: str)
     if syncer is None:
         own = DeviceStatus(device, hostname, this_device=True, error=problem)
         return {"enabled": True, "folder": None, "errors": [problem], "devices": [_row(own, ranges)]}
+    return devices_table(store, syncer, ranges)
+
+
+def devices_table(
+    store: Store, syncer: Syncer, ranges: dict[str, tuple[int | None, int | None, int]] | None = None
+) -> dict[str, Any]:
+    """The report of a set-up device: every device the folder and this store know of."""
+    if ranges is None:
+        ranges = _ranges(store, syncer.device)
     report = syncer.status()
     return {
         "enabled": True,

@@ -12,13 +12,14 @@ from typing import Any
 
 import orjson
 
-from activitywatch.core.models import Bucket
+from activitywatch.core.models import Bucket, Event
 from activitywatch.core.timestamps import MAX_NS, MIN_NS
-from activitywatch.store.syncfeed import LocalChanges, RemoteBatch, RemoteEvent
+from activitywatch.store.syncfeed import LocalChanges, RemoteBatch
 from activitywatch.store.syncforget import RemoteForget
 from activitywatch.sync.folder import SEGMENT_NAME, VERSION, FolderError, sha256
 
 MAX_ID_LENGTH = 1000
+MAX_EVENT_ID = 2**62
 
 
 def _bucket_doc(bucket: Bucket) -> dict[str, Any]:
@@ -116,16 +117,32 @@ def read_segment(doc: Any, device: str, span: tuple[int, int], where: str) -> Re
                     data=_dict(item["data"]),
                 )
             )
-        events = []
+        ids = [b.id for b in buckets]
+        groups: list[list[Event]] = [[] for _ in ids]
         prev_id = prev_start = 0
         for row in doc["events"]:
             b, id_delta, start_delta, duration, data = row
-            bucket = buckets[_int(b, 0, len(buckets) - 1)].id
-            event_id = _int(prev_id + id_delta, 1, 2**62)
-            start = _int(prev_start + start_delta, MIN_NS, MAX_NS)
-            end = _int(start + duration, start, MAX_NS)
-            events.append(RemoteEvent(bucket, event_id, start, end, _dict(data)))
-            prev_id, prev_start = event_id, start
+            # Checked inline (a catch-up reads millions of rows); the helpers below say what is wrong.
+            if (
+                type(b) is int
+                and 0 <= b < len(ids)
+                and type(id_delta) is int
+                and type(start_delta) is int
+                and type(duration) is int
+                and 1 <= prev_id + id_delta <= MAX_EVENT_ID
+                and MIN_NS <= prev_start + start_delta <= MAX_NS
+                and 0 <= duration <= MAX_NS - prev_start - start_delta
+                and type(data) is dict
+            ):
+                prev_id += id_delta
+                prev_start += start_delta
+            else:
+                _int(b, 0, len(ids) - 1)
+                prev_id = _int(prev_id + id_delta, 1, MAX_EVENT_ID)
+                prev_start = _int(prev_start + start_delta, MIN_NS, MAX_NS)
+                _int(prev_start + duration, prev_start, MAX_NS)
+                _dict(data)
+            groups[b].append(Event(prev_start, duration, data, prev_id))
         forgets = _forgets(doc)
         acks = doc.get("acks")
         return RemoteBatch(
@@ -133,8 +150,8 @@ def read_segment(doc: Any, device: str, span: tuple[int, int], where: str) -> Re
             deleted_buckets=[_str(x) for x in doc["deleted_buckets"]],
             buckets=buckets,
             forgets=forgets,
-            events=events,
-            deleted_events=[(_str(b), _int(i, 1, 2**62)) for b, i in doc["deleted_events"]],
+            events={bucket_id: group for bucket_id, group in zip(ids, groups, strict=True) if group},
+            deleted_events=[(_str(b), _int(i, 1, MAX_EVENT_ID)) for b, i in doc["deleted_events"]],
             settings={
                 _str(key): (value, _int(changed, MIN_NS, MAX_NS), _str(by))
                 for key, (value, changed, by) in _dict(doc["settings"]).items()
@@ -193,7 +210,7 @@ def segment_file(first: int, last: int) -> str:
 
 def read_manifest(doc: Any, device: str, where: str) -> dict[str, Any]:
     """A manifest document, checked: it names its own device, and segments covering 1..N in order,
-    each by a plain file name in the device's folder (no paths)."""
+    each by a plain file name in the device's folder (no paths) or inline (`doc`: a segment document)."""
     try:
         doc = _dict(doc)
         if doc.get("device") != device:
@@ -209,12 +226,15 @@ def read_manifest(doc: Any, device: str, where: str) -> dict[str, Any]:
             first = _int(entry.setdefault("first", n), last + 1, n)
             if first != last + 1:
                 raise ValueError(f"segment {first} follows segment {last}")
-            name = _str(entry["file"])
-            if not SEGMENT_NAME.fullmatch(name) or name != segment_file(first, n):
-                raise ValueError(f"segment {n} names the file {name!r:.80}")
+            if "doc" in entry:  # a small segment carried inline (checked whole when it is applied)
+                _dict(entry["doc"])
+            else:
+                name = _str(entry["file"])
+                if not SEGMENT_NAME.fullmatch(name) or name != segment_file(first, n):
+                    raise ValueError(f"segment {n} names the file {name!r:.80}")
+                _str(entry["sha256"])
+                _int(entry["size"], 0, 2**40)
             last = n
-            _str(entry["sha256"])
-            _int(entry["size"], 0, 2**40)
             _int(entry["events"], 0, 2**40)
     except (KeyError, TypeError, ValueError) as exc:
         raise _fail(where, str(exc) or type(exc).__name__) from None

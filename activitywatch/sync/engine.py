@@ -3,7 +3,9 @@
 Push: the device's own manifest says how far it has written (the change sequence and sync log reached
 by its last segment); the changes since are sealed into new segments (at most `SEGMENT_EVENTS` events
 each), every segment written before the manifest that lists it. A kill at any moment leaves the
-previous manifest, or the new one with all its segments present.
+previous manifest, or the new one with all its segments present. A small segment (a minute's
+changes) travels inside the manifest instead of in a file of its own, so a push every minute writes one
+file; sixteen of them are merged into a segment file like any others.
 
 Pull: for each other device, the segments after the one last applied (the cursor is stored with the
 changes, in one transaction), in order. A device whose files fail stops at that file with a status
@@ -16,7 +18,8 @@ import contextlib
 import logging
 import os
 import time
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -27,6 +30,7 @@ from activitywatch.core.errors import AwError
 from activitywatch.store import Store
 from activitywatch.store.syncfeed import (
     ApplyReport,
+    RemoteBatch,
     apply_remote,
     cursor,
     local_changes,
@@ -44,6 +48,7 @@ from activitywatch.sync.folder import (
     read_bounded,
     seal,
     sha256,
+    sync_folder,
     unseal,
     write_atomic,
 )
@@ -52,7 +57,9 @@ log = logging.getLogger(__name__)
 
 SEGMENT_EVENTS = 100_000
 MERGE_FANOUT = 16  # segments of equal span merged into one
-UNLISTED_GRACE_S = 3600.0  # a merged segment's parts are deleted after this long
+UNLISTED_GRACE_S = 3600  # a merged segment's parts are deleted after this long
+INLINE_ROWS = 100  # a segment with at most this many rows (events, deletions, forgets) ...
+INLINE_BYTES = 16 * 1024  # ... and this much JSON travels inside the manifest
 MAX_MANIFEST_BYTES = 64 * 1024 * 1024
 
 
@@ -110,6 +117,8 @@ class Syncer:
         self.store = store
         self.aw_sync_folders = list(aw_sync_folders)  # aw-sync (v1) folders pulled from, read-only
         self.folder = folder
+        self._own = folder / device  # this device's subfolder (paths made once: a push runs every minute)
+        self._own_path = self._own / MANIFEST
         self.key = key
         self.device = device
         self.hostname = hostname
@@ -117,6 +126,7 @@ class Syncer:
         self._clock = clock
         self._manifests: dict[str, tuple[tuple[int, int, int], dict[str, Any]]] = {}
         self._scanned = (0, 0)  # (change sequence, sync log) looked through without finding own changes
+        self._unlisted: dict[str, int] | None = None  # own segment files no manifest lists -> since (clock ns)
 
     def round(self) -> RoundReport:
         """Push, then pull; errors are reported, never raised (except bugs)."""
@@ -148,10 +158,11 @@ class Syncer:
         return doc
 
     def _own_manifest(self) -> dict[str, Any] | None:
-        path = self.folder / self.device / MANIFEST
-        if not path.exists():
+        path = self._own_path
+        try:
+            doc = self._read_manifest(path, self.device, f"This device's manifest ({path})")
+        except (FileNotFoundError, NotADirectoryError):
             return None
-        doc = self._read_manifest(path, self.device, f"This device's manifest ({path})")
         if doc["instance"] != self.instance:
             raise FolderError(
                 f"Another installation writes to {path.parent} as device {self.device} (two devices claim one "
@@ -159,11 +170,27 @@ class Syncer:
             )
         return doc
 
-    def _write_segment(self, own: Path, first: int, last: int, changes: Any, settings: Any) -> dict[str, Any]:
-        doc = documents.segment_doc(self.device, last, changes, settings, first=first)
+    def _new_segment(self, own: Path, n: int, changes: Any, settings: Any) -> dict[str, Any]:
+        """Segment `n`'s manifest entry: inline when small, else in a file written now."""
+        doc = documents.segment_doc(self.device, n, changes, settings)
+        if len(doc["events"]) + len(changes.entries) <= INLINE_ROWS and len(orjson.dumps(doc)) <= INLINE_BYTES:
+            return {
+                "n": n,
+                "first": n,
+                "doc": doc,
+                "events": len(doc["events"]),
+                "seq": changes.seq,
+                "log": changes.log,
+            }
+        return self._write_segment(own, n, n, changes, settings, doc)
+
+    def _write_segment(  # noqa: PLR0917 - the range, its changes and their document
+        self, own: Path, first: int, last: int, changes: Any, settings: Any, doc: dict[str, Any] | None = None
+    ) -> dict[str, Any]:
+        doc = doc or documents.segment_doc(self.device, last, changes, settings, first=first)
         blob = seal(self.key, doc)
         name = documents.segment_file(first, last)
-        write_atomic(own / name, blob)
+        write_atomic(own / name, blob, sync_dir=False)  # the folder is synced once, before the manifest
         return {
             "n": last,
             "first": first,
@@ -179,25 +206,27 @@ class Syncer:
         doc = documents.manifest_doc(
             self.device, self.hostname, self.instance, self._clock(), segments=segments, state=state
         )
-        path = own / MANIFEST
-        write_atomic(path, seal(self.key, doc))
-        st = os.stat(path)
+        path = self._own_path
+        # Not synced to disk here: a power cut before the folder's next fsync leaves the previous
+        # manifest, which lists only segments already there.
+        st = write_atomic(path, seal(self.key, doc), sync_dir=False)
         self._manifests[self.device] = ((st.st_ino, st.st_size, st.st_mtime_ns), doc)
 
     def push(self, report: RoundReport) -> None:
         """Write this device's changes since its last segment, then merge small segments."""
-        own = self.folder / self.device
-        if not self.folder.is_dir():
-            raise FolderError(f"The sync folder {self.folder} does not exist (not mounted, or moved?).")
-        own.mkdir(exist_ok=True)
+        own = self._own
         manifest = self._own_manifest()
+        if manifest is None:  # else both folders are there
+            if not self.folder.is_dir():
+                raise FolderError(f"The sync folder {self.folder} does not exist (not mounted, or moved?).")
+            own.mkdir(exist_ok=True)
         segments: list[dict[str, Any]] = list(manifest["segments"]) if manifest else []
         state: dict[str, Any] = dict(manifest["state"]) if manifest else {}
         seq = int(segments[-1].get("seq", 0)) if segments else 0
         log_n = int(segments[-1].get("log", 0)) if segments else 0
         if self._scanned[0] >= seq and self._scanned[1] >= log_n:
             seq, log_n = self._scanned  # nothing of this device's changed in there (remote rows only)
-        merged = False
+        files = {e["file"] for e in segments if "file" in e}  # every file listed during this push
         while True:
             changes = local_changes(self.store, seq, log_n, SEGMENT_EVENTS)
             b_hash = documents.buckets_hash(changes.buckets)
@@ -206,12 +235,16 @@ class Syncer:
                 self._scanned = (changes.seq, changes.log)
                 break
             n = segments[-1]["n"] + 1 if segments else 1
-            entry = self._write_segment(own, n, n, changes, settings)
+            entry = self._new_segment(own, n, changes, settings)
             segments.append(entry)
             state = {"buckets": b_hash}
-            merged = self._merge(own, segments) or merged
-            self._write_manifest(own, segments, state)  # after its segments: a reader finds every file listed
+            if "file" in entry:
+                files.add(entry["file"])
+            if self._merge(own, segments, files) or "file" in entry:
+                sync_folder(own)  # the new segment files are on disk before a manifest names them
+            self._write_manifest(own, segments, state)
             if settings:
+                sync_folder(own)  # the manifest holding them is on disk before they count as pushed
                 record_settings(self.store, settings)
             report.pushed_segments += 1
             report.pushed_events += entry["events"]
@@ -219,13 +252,13 @@ class Syncer:
             if changes.complete:
                 self._scanned = (seq, log_n)
                 break
-        if merged:
-            self._remove_unlisted(own, segments)
+        listed = {e["file"] for e in segments if "file" in e}
+        self._remove_unlisted(own, listed, files - listed)
 
-    def _merge(self, own: Path, segments: list[dict[str, Any]]) -> bool:
+    def _merge(self, own: Path, segments: list[dict[str, Any]], files: set[str]) -> bool:
         """Merge the last MERGE_FANOUT segments into one while they cover equal spans (like an LSM
         tree: a year of one-minute pushes stays a few dozen files) and stay under SEGMENT_EVENTS; whether
-        any were merged."""
+        any were merged (each file written is added to `files`)."""
         merged = False
         while len(segments) >= MERGE_FANOUT:
             tail = segments[-MERGE_FANOUT:]
@@ -242,26 +275,29 @@ class Syncer:
             stamped = setting_stamps(self.store, changes.settings)
             entry = self._write_segment(own, tail[0]["first"], last["n"], changes, stamped)
             entry["seq"], entry["log"] = last["seq"], last["log"]
+            files.add(entry["file"])
             segments[-MERGE_FANOUT:] = [entry]
             merged = True
         return merged
 
-    def _remove_unlisted(self, own: Path, segments: list[dict[str, Any]]) -> None:
-        """Delete this device's segment files no manifest has listed for a while (merged ones: a reader
-        may still be reading them from the previous manifest)."""
-        listed = {e["file"] for e in segments}
-        cutoff = time.time() - UNLISTED_GRACE_S
-        try:
-            names = os.listdir(own)
-        except OSError:
+    def _remove_unlisted(self, own: Path, listed: set[str], dropped: set[str]) -> None:
+        """Delete this device's segment files no manifest has listed for UNLISTED_GRACE_S (merged ones:
+        a reader may still be reading them from the previous manifest). Which files those are is kept
+        in memory (`dropped`: unlisted in this push); the folder is looked through once per process."""
+        now = self._clock()
+        if self._unlisted is None:
+            self._unlisted = _unlisted_files(own, listed, now)
+        for name in dropped:
+            self._unlisted.setdefault(name, now)
+        due = [name for name, since in self._unlisted.items() if now - since >= UNLISTED_GRACE_S * 10**9]
+        if not due:
             return
-        for name in names:
-            if name in listed or not SEGMENT_NAME.fullmatch(name):
-                continue
-            path = own / name
-            with contextlib.suppress(OSError):
-                if path.stat().st_mtime < cutoff:
-                    path.unlink()
+        sync_folder(own)  # the manifest that no longer lists them is on disk before they go
+        for name in due:
+            del self._unlisted[name]
+            if name not in listed:
+                with contextlib.suppress(OSError):
+                    os.unlink(own / name)
 
     # ----------------------------------------------------------------- pull
 
@@ -338,18 +374,12 @@ class Syncer:
             raise FolderError(f"{where} lists fewer segments than were already applied (an old copy?); not pulled.")
         if not apply:
             return
-        for entry in manifest["segments"]:
-            if entry["n"] <= done["n"]:
-                continue  # applied (a merged segment reaching past the cursor is applied again: idempotent)
-            seg_where = f"Device {device}: {base / entry['file']}"
-            blob = read_bounded(base / entry["file"], seg_where)
-            if sha256(blob) != entry["sha256"]:
-                raise FolderError(f"{seg_where} does not match its hash in the manifest (damaged or replaced).")
-            span = (entry["first"], entry["n"])
-            batch = documents.read_segment(unseal(self.key, blob, seg_where), device, span, seg_where)
+        # Applied in order; a merged segment reaching past the cursor is applied again (idempotent).
+        todo = [entry for entry in manifest["segments"] if entry["n"] > done["n"]]
+        for entry, seg_where, batch in self._decoded(device, todo):
             done = {
                 "n": entry["n"],
-                "events": done["events"] + len(batch.events),
+                "events": done["events"] + sum(map(len, batch.events.values())),
                 "instance": manifest["instance"],
                 "hostname": manifest["hostname"],
                 "at": self._clock(),
@@ -361,7 +391,54 @@ class Syncer:
             report.pulled.add(applied)
             status.segments_applied, status.events, status.last_pull = done["n"], done["events"], done["at"]
 
+    def _decoded(self, device: str, entries: list[dict[str, Any]]) -> Iterator[tuple[dict[str, Any], str, RemoteBatch]]:
+        """Each segment of `entries` read and checked, in order; with several, each is read on a second
+        thread while the one before is applied (SQLite lets go of the GIL while it writes), so a
+        catch-up takes the longer of reading and writing rather than both. An error of a segment is
+        raised when its turn comes: the segments before it are applied."""
+        if len(entries) < 2:  # nothing to overlap
+            for entry in entries:
+                yield entry, *self._decode(device, entry)
+            return
+        with ThreadPoolExecutor(1, thread_name_prefix="sync-read") as pool:
+            ahead = pool.submit(self._decode, device, entries[0])
+            for i, entry in enumerate(entries):
+                where, batch = ahead.result()
+                if i + 1 < len(entries):
+                    ahead = pool.submit(self._decode, device, entries[i + 1])
+                yield entry, where, batch
+
+    def _decode(self, device: str, entry: dict[str, Any]) -> tuple[str, RemoteBatch]:
+        """A segment's changes, checked, and the words naming it in errors."""
+        base = self.folder / device
+        span = (entry["first"], entry["n"])
+        if "doc" in entry:
+            where = f"Device {device}: segment {entry['n']} in {base / MANIFEST}"
+            return where, documents.read_segment(entry["doc"], device, span, where)
+        where = f"Device {device}: {base / entry['file']}"
+        blob = read_bounded(base / entry["file"], where)
+        if sha256(blob) != entry["sha256"]:
+            raise FolderError(f"{where} does not match its hash in the manifest (damaged or replaced).")
+        return where, documents.read_segment(unseal(self.key, blob, where), device, span, where)
+
 
 def _last(manifest: dict[str, Any]) -> int:
     """The number of the last change segment a manifest lists (0: none)."""
     return int(manifest["segments"][-1]["n"]) if manifest["segments"] else 0
+
+
+def _unlisted_files(own: Path, listed: set[str], now: int) -> dict[str, int]:
+    """The segment files in `own` that `listed` does not name, each with since when (by its mtime, on
+    the syncer's clock)."""
+    found: dict[str, int] = {}
+    try:
+        entries = list(os.scandir(own))
+    except OSError:
+        return found
+    wall = time.time_ns()
+    for entry in entries:
+        if entry.name in listed or not SEGMENT_NAME.fullmatch(entry.name):
+            continue
+        with contextlib.suppress(OSError):
+            found[entry.name] = now - max(0, wall - entry.stat().st_mtime_ns)
+    return found

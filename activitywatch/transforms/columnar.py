@@ -11,15 +11,18 @@ from array import array
 from bisect import bisect_left, bisect_right
 from collections.abc import Callable, Iterable, Sequence
 from itertools import compress, islice
-from operator import le, lt, sub
-from typing import Any
+from operator import le, lt
+from typing import TYPE_CHECKING, Any
 
 from activitywatch.core.models import Event
 from activitywatch.transforms.classify import Relabeled, relabeled_data
-from activitywatch.transforms.columns import Columns
+from activitywatch.transforms.columns import Arrays, Columns, Rows, Summary
 from activitywatch.transforms.filters import wanted_verdict
 from activitywatch.transforms.grouping import merge_totals
 from activitywatch.transforms.periods import NEGATIVE_GAP_TRIM, SECOND
+
+if TYPE_CHECKING:
+    from activitywatch.transforms.columns import IntColumn
 
 
 def _verdicts(columns: Columns, decide: Callable[[Any], Any]) -> Callable[[int], Any]:
@@ -51,27 +54,25 @@ def relabel(columns: Columns, field: str, label_for: Callable[[Any], Any], memo:
     """categorize and tag: the same events, each data object relabeled once (see classify._relabel)."""
     done: Relabeled = {} if memo is None else memo
     datas = list(columns.datas)
-    for ref in dict.fromkeys(columns.refs):  # in the order of first use, as the event function goes
+    rows = columns.rows
+    used = dict.fromkeys(columns.refs) if rows.built() else columns.summary().totals  # the refs the events use
+    for ref in used:
         datas[ref] = relabeled_data(datas[ref], field, label_for, done)
-    return Columns(columns.starts, columns.ends, columns.ids, columns.refs, datas, newest_first=columns.newest_first)
+    return Columns.of(rows, datas)
 
 
 def sum_durations(columns: Columns) -> float:
     """The total duration in seconds."""
-    return (sum(columns.ends) - sum(columns.starts)) / 1e9
+    if columns.rows.built():
+        return (sum(columns.ends) - sum(columns.starts)) / 1e9
+    return sum(columns.summary().totals.values()) / 1e9
 
 
 def merge_events_by_keys(columns: Columns, keys: Sequence[str]) -> list[Event]:
     """One event per distinct combination of key values (see grouping.merge_events_by_keys)."""
     if not keys:
         return list(columns.events())
-    starts, ends, refs = columns.starts, columns.ends, columns.refs
-    if columns.newest_first:
-        starts, ends, refs = starts[::-1], ends[::-1], refs[::-1]
-    totals = dict.fromkeys(refs, 0)  # in the order of each data object's first event
-    for ref, duration in zip(refs, map(sub, ends, starts), strict=True):
-        totals[ref] += duration
-    first_starts = dict(zip(reversed(refs), reversed(starts), strict=True))  # the earliest event wins
+    totals, first_starts, _ = columns.summary()
     datas = columns.datas
     return merge_totals(((first_starts[ref], total, datas[ref]) for ref, total in totals.items()), keys)
 
@@ -88,37 +89,50 @@ def filter_period_intersect(events: Columns, filters: Columns) -> Columns | None
     if not (all(map(lt, f_starts, f_ends)) and all(map(le, f_ends, islice(f_starts, 1, None)))):
         return None
     starts, ends, ids, refs = events.in_time_order()
-    m = len(f_starts)
-    if not m:
-        return Columns(array("q"), array("q"), array("q"), array(refs.typecode), events.datas)
-    positions: Iterable[int] = range(len(starts))
-    if not all(map(lt, starts, ends)):  # empty events have no piece and never hold the walk back: drop them
-        keep = list(map(lt, starts, ends))
-        positions, starts, ends = (
-            compress(positions, keep),
-            array("q", compress(starts, keep)),
-            array("q", compress(ends, keep)),
+    walk = (starts, ends, f_starts, f_ends)
+
+    def build() -> Arrays:
+        sources, piece_starts, piece_ends = _intersect_pieces(*walk)
+        return (
+            array("q", piece_starts),
+            array("q", piece_ends),
+            array("q", map(ids.__getitem__, sources)),
+            array(refs.typecode, map(refs.__getitem__, sources)),
         )
+
+    return Columns.of(Rows(None, False, build, lambda: _intersect_summary(refs, *walk)), events.datas)
+
+
+# The two walks below apply one rule (see filter_period_intersect) and differ only in what they keep of
+# each piece: the pieces themselves, or totals per data object. They are written out twice because a
+# call per piece would cost more than the rest of the loop.
+
+
+def _intersect_pieces(
+    starts: IntColumn, ends: IntColumn, f_starts: IntColumn, f_ends: IntColumn
+) -> tuple[list[int], list[int], list[int]]:
+    """(source position, start, end) of every piece, as three lists."""
     sources: list[int] = []
     piece_starts: list[int] = []
     piece_ends: list[int] = []
     add_source, add_start, add_end = sources.append, piece_starts.append, piece_ends.append
+    m = len(f_starts)
+    if not m:
+        return sources, piece_starts, piece_ends
     j = 0
     f_start, f_end = f_starts[0], f_ends[0]
-    # The furthest end of the events so far, noted only where it passes `f_end`: below that it cannot
-    # change which filter events an event may be cut to.
-    reach = -(1 << 63)
-    for i, start, end in zip(positions, starts, ends, strict=True):
+    for i, start, end in zip(range(len(starts)), starts, ends, strict=True):
         if f_end <= start:
-            j = max(bisect_right(f_ends, start, j), bisect_left(f_ends, reach, j))
+            j = bisect_right(f_ends, start, j)  # f_end stays at or after every earlier event's end
             if j == m:
                 break
             f_start, f_end = f_starts[j], f_ends[j]
         if end <= f_end:
             if f_start <= start:
-                add_source(i)  # the common case: wholly inside the filter event
-                add_start(start)
-                add_end(end)
+                if start < end:  # an empty event has no piece (nor does it hold the walk back)
+                    add_source(i)  # the common case: wholly inside the filter event
+                    add_start(start)
+                    add_end(end)
             elif end > f_start:
                 add_source(i)
                 add_start(f_start)
@@ -137,18 +151,62 @@ def filter_period_intersect(events: Columns, filters: Columns) -> Columns | None
             if k == m or f_starts[k] >= end:
                 break
             k_start, k_end = f_starts[k], f_ends[k]
-        reach = end  # later events get pieces only of filter events ending at or after it
-        j = bisect_left(f_ends, reach, j)
+        # Later events get pieces only of filter events ending at or after this one's end.
+        j = bisect_left(f_ends, end, j)
         if j == m:
             break
         f_start, f_end = f_starts[j], f_ends[j]
-    return Columns(
-        array("q", piece_starts),
-        array("q", piece_ends),
-        array("q", map(ids.__getitem__, sources)),
-        array(refs.typecode, map(refs.__getitem__, sources)),
-        events.datas,
-    )
+    return sources, piece_starts, piece_ends
+
+
+def _intersect_summary(
+    refs: IntColumn, starts: IntColumn, ends: IntColumn, f_starts: IntColumn, f_ends: IntColumn
+) -> Summary:
+    """The Summary of the pieces `_intersect_pieces` finds, without keeping them."""
+    totals: dict[int, int] = {}
+    first_starts: dict[int, int] = {}
+    count = 0
+    m = len(f_starts)
+    if not m:
+        return Summary(totals, first_starts, count)
+    j = 0
+    f_start, f_end = f_starts[0], f_ends[0]
+    for start, end, ref in zip(starts, ends, refs, strict=True):
+        if f_end <= start:
+            j = bisect_right(f_ends, start, j)
+            if j == m:
+                break
+            f_start, f_end = f_starts[j], f_ends[j]
+        if end <= f_end:
+            piece_start = start if f_start <= start else f_start
+            if end > piece_start:
+                count += 1
+                if ref in totals:
+                    totals[ref] += end - piece_start
+                else:
+                    totals[ref] = end - piece_start
+                    first_starts[ref] = piece_start
+            continue
+        k, k_start, k_end = j, f_start, f_end
+        while True:
+            piece_start = start if start > k_start else k_start
+            piece_end = end if end < k_end else k_end
+            if piece_end > piece_start:
+                count += 1
+                if ref in totals:
+                    totals[ref] += piece_end - piece_start
+                else:
+                    totals[ref] = piece_end - piece_start
+                    first_starts[ref] = piece_start
+            k += 1
+            if k == m or f_starts[k] >= end:
+                break
+            k_start, k_end = f_starts[k], f_ends[k]
+        j = bisect_left(f_ends, end, j)
+        if j == m:
+            break
+        f_start, f_end = f_starts[j], f_ends[j]
+    return Summary(totals, first_starts, count)
 
 
 def _equal_data_classes(columns: Columns, refs: Iterable[int]) -> dict[int, int]:

@@ -10,7 +10,7 @@ from pathlib import Path
 
 from PySide6.QtCore import QUrl, Signal
 from PySide6.QtGui import QCloseEvent, QDesktopServices, QIcon
-from PySide6.QtWebEngineCore import QWebEngineDownloadRequest, QWebEnginePage
+from PySide6.QtWebEngineCore import QWebEngineDownloadRequest, QWebEnginePage, QWebEngineProfile
 from PySide6.QtWebEngineWidgets import QWebEngineView
 from PySide6.QtWidgets import QMainWindow, QMenu, QWidget
 
@@ -108,6 +108,9 @@ class DashboardWindow(QMainWindow):
         self.view.loadFinished.connect(self._on_view_load_finished)
         self.save_path = save_path
         self.page.profile().downloadRequested.connect(self._on_profile_download_requested)
+        # Off the record, the HTTP cache would be kept in memory (~2 MB) for files the server answers on
+        # loopback, and revalidates on every use anyway (no-cache), in a process that lives one window.
+        self.page.profile().setHttpCacheType(QWebEngineProfile.HttpCacheType.NoCache)
         self.setCentralWidget(self.view)
         menu.setTitle("&ActivityWatch")
         self.menu = menu

@@ -8,6 +8,7 @@ from __future__ import annotations
 import argparse
 import contextlib
 import json
+import linecache
 import logging
 import os
 import queue
@@ -24,14 +25,24 @@ from activitywatch.qtsignals import emit
 log = logging.getLogger(__name__)
 
 POLL_MS = 50  # how soon a message from the app is acted on
-# The window's memory (measured in bench/desktop_idle.py): one renderer at most (the dashboard is one
-# page); drawing in software, Chromium's and Qt Quick's, so no OpenGL driver is loaded (Mesa's llvmpipe
-# alone is ~50 MB, a hardware driver similar; the dashboard's charts need no GPU): ~45 MB less. Without
-# the sandbox (as root) the zygote processes, which only exist to start sandboxed renderers, are left
-# out: ~100 MB less. QTWEBENGINE_CHROMIUM_FLAGS and QT_QUICK_BACKEND set by the user win.
+# The window's memory (bench/desktop_idle.py, bench/window_sandboxed.py): one renderer at most (the
+# dashboard is one page); drawing in software, Chromium's and Qt Quick's (the charts need no GPU). Qt's
+# X11 and Wayland plugins would still load an OpenGL driver for a context nothing draws with (Mesa's
+# llvmpipe: libLLVM and swrast_dri, ~60 MB resident), so they are told to use none (Qt then warns on
+# stderr, a few lines, that it could not make an OpenGL context, and draws in software). With the
+# sandbox (a normal user) the renderer is started by the sandboxed zygote; the unsandboxed one would
+# only start helpers the dashboard never needs: ~50 MB less. Without the sandbox (as root) no zygote is
+# needed at all: ~100 MB less. QTWEBENGINE_CHROMIUM_FLAGS and the variables below set by the user win.
 MEMORY_FLAGS = ("--renderer-process-limit=1", "--disable-gpu")
+SANDBOXED_FLAGS = ("--no-unsandboxed-zygote",)
 UNSANDBOXED_FLAGS = ("--no-zygote",)
-QUICK_BACKEND = "software"
+SOFTWARE_ONLY = {
+    "QT_QUICK_BACKEND": "software",
+    "QT_XCB_GL_INTEGRATION": "none",
+    "QT_WAYLAND_CLIENT_BUFFER_INTEGRATION": "none",
+}
+# What this process sets for itself: its own programs (a browser built on Qt) must not inherit them.
+ENGINE_VARIABLES = ("QTWEBENGINE_CHROMIUM_FLAGS", "QTWEBENGINE_DISABLE_SANDBOX", *SOFTWARE_ONLY)
 
 
 def allow_webengine_as_root() -> None:
@@ -48,7 +59,7 @@ def chromium_flags(current: str, *, sandboxed: bool) -> str:
     """The web engine's flags: the user's (QTWEBENGINE_CHROMIUM_FLAGS) plus the memory ones not set."""
     flags = current.split()
     names = {flag.split("=")[0] for flag in flags}
-    wanted = MEMORY_FLAGS if sandboxed else MEMORY_FLAGS + UNSANDBOXED_FLAGS
+    wanted = MEMORY_FLAGS + (SANDBOXED_FLAGS if sandboxed else UNSANDBOXED_FLAGS)
     return " ".join(flags + [flag for flag in wanted if flag.split("=")[0] not in names])
 
 
@@ -58,6 +69,15 @@ def sandboxed() -> bool:
         os.environ.get("QTWEBENGINE_DISABLE_SANDBOX", "") in ("", "0")
         and "--no-sandbox" not in os.environ.get("QTWEBENGINE_CHROMIUM_FLAGS", "").split()
     )
+
+
+def restore_environment(saved: dict[str, str | None]) -> None:
+    """Put the variables back as they were (None: unset), once Qt and the web engine have read them."""
+    for name, value in saved.items():
+        if value is None:
+            os.environ.pop(name, None)
+        else:
+            os.environ[name] = value
 
 
 def write_message(message: dict[str, Any]) -> None:
@@ -128,10 +148,12 @@ def main(argv: Sequence[str] | None = None) -> int:
     root = logging.getLogger()
     root.setLevel(logging.INFO)
     root.addHandler(ToParent())
+    users = {name: os.environ.get(name) for name in ENGINE_VARIABLES}
     allow_webengine_as_root()
     flags = os.environ.get("QTWEBENGINE_CHROMIUM_FLAGS", "")
     os.environ["QTWEBENGINE_CHROMIUM_FLAGS"] = chromium_flags(flags, sandboxed=sandboxed())
-    os.environ.setdefault("QT_QUICK_BACKEND", QUICK_BACKEND)
+    for name, value in SOFTWARE_ONLY.items():
+        os.environ.setdefault(name, value)
     from PySide6 import QtWebEngineWidgets  # noqa: F401, PLC0415 - must be loaded before the QApplication
     from PySide6.QtCore import QEvent  # noqa: PLC0415
     from PySide6.QtWidgets import QApplication, QMenu  # noqa: PLC0415
@@ -142,6 +164,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     from activitywatch.ui.state import UiState  # noqa: PLC0415
     from activitywatch.ui.window import DashboardWindow  # noqa: PLC0415
 
+    linecache.clearcache()  # the sources PySide6's import hook read (see gui.py)
     qt = QApplication([sys.argv[0]])
     qt.setApplicationName("ActivityWatch")
     qt.setQuitOnLastWindowClosed(False)
@@ -174,6 +197,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     link.received.connect(on_message)
     link.ended.connect(finish)
     window.closed.connect(lambda: qt.exit(0))  # the window saved its geometry
+    # Read by then; what the window starts afterwards (the system browser for a link) gets the user's own.
+    window.view.loadFinished.connect(lambda _: restore_environment(users))
     window.open()
     link.start()
     qt.exec()

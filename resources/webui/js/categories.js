@@ -8,11 +8,14 @@ let defaults = null;
  */
 export async function defaultCategories() {
   if (!defaults) {
-    const response = await fetch("/default-categories.json");
-    if (!response.ok) throw new Error(`Could not load the default categories (HTTP ${response.status})`);
-    defaults = (await response.json()).map((c, i) => ({ id: i, ...c }));
+    const asked = fetch("/default-categories.json").then(async (response) => {
+      if (!response.ok) throw new Error(`Could not load the default categories (HTTP ${response.status})`);
+      return (await response.json()).map((c, i) => ({ id: i, ...c }));
+    });
+    asked.catch(() => defaults === asked && (defaults = null)); // asked again next time
+    defaults = asked;
   }
-  return structuredClone(defaults);
+  return structuredClone(await defaults);
 }
 
 export const UNCATEGORIZED = "Uncategorized";

@@ -3,17 +3,29 @@
 import { duration, shorten } from "./format.js";
 import { pathKey } from "./categories.js";
 
+const CHARTS_JS = "vendor/echarts/echarts.min.js";
+let loading = null;
+
 /**
- * Resolves once echarts.min.js has run. It loads `async` (about 1.1 MB to parse), so views fetch their data
- * while the browser compiles it, and wait for it only to draw.
+ * Resolves once the charting library has run. It is loaded on the first call (about 670 KB to compile),
+ * which views make after sending their requests: the browser compiles it while the server answers,
+ * and views without charts never load it.
  */
 export function chartsReady() {
   if (window.echarts) return Promise.resolve(window.echarts);
-  return new Promise((resolve, reject) => {
-    const script = document.getElementById("charts");
-    script.addEventListener("load", () => resolve(window.echarts));
-    script.addEventListener("error", () => reject(new Error("The charting library (vendor/echarts/echarts.min.js) did not load.")));
-  });
+  if (!loading) {
+    loading = new Promise((resolve, reject) => {
+      const script = Object.assign(document.createElement("script"), { id: "charts", src: CHARTS_JS, async: true });
+      script.addEventListener("load", () => resolve(window.echarts));
+      script.addEventListener("error", () => {
+        loading = null; // tried again by the next view
+        script.remove();
+        reject(new Error(`The charting library (${CHARTS_JS}) did not load.`));
+      });
+      document.head.append(script);
+    });
+  }
+  return loading;
 }
 
 const live = new Set();

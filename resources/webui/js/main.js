@@ -1,6 +1,7 @@
 // The dashboard's entry point: hash routes to views, the theme, and a "ready" mark tests and benchmarks wait for.
 
 import { adoptToken } from "./api.js";
+import { defaultCategories } from "./categories.js";
 import { h } from "./format.js";
 import { loadSettings, saveSetting, setting } from "./settings.js";
 import * as activity from "./views/activity.js";
@@ -54,6 +55,8 @@ async function start() {
     route();
   });
   window.addEventListener("hashchange", route);
+  // Sent with the settings, not after them: most views need both before their own requests.
+  defaultCategories().catch(() => {}); // a failure is reported by the view that needs them
   try {
     await loadSettings();
     applyTheme(await setting("theme"));

@@ -7,9 +7,13 @@ export const DEFAULTS = { startOfDay: "04:00", startOfWeek: "Monday", theme: "li
 
 let cache = null;
 
-/** All settings (fetched once per page load; `reload` refetches). */
-export async function loadSettings(reload = false) {
-  if (!cache || reload) cache = (await api("settings")) || {};
+/** All settings (fetched once per page load, one request for callers at once; `reload` refetches). */
+export function loadSettings(reload = false) {
+  if (!cache || reload) {
+    const asked = api("settings").then((all) => all || {});
+    asked.catch(() => cache === asked && (cache = null)); // asked again next time
+    cache = asked;
+  }
   return cache;
 }
 

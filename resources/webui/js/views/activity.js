@@ -108,6 +108,11 @@ export async function render(root, [hostParam, kindParam, dateParam], alive) {
   const rules = rulesForQuery(classes);
   const webBuckets = all.filter((b) => b.id.startsWith("aw-watcher-web") && (b.hostname === host || b.id.endsWith("_" + host))).map((b) => b.id).sort();
   const bars = subperiods(kind, start, end);
+  // One request over the whole period (its bars cut from the same events on the server), sent before the
+  // page is built, and the charting library loaded and compiled while the server answers.
+  const barPeriods = bars.map(([s, e]) => timeperiod(s, e));
+  const summaryP = query(summaryQuery(host, rules, webBuckets, barPeriods, { limit: TOP, withEvents: kind === "day" }), [timeperiod(start, end)]);
+  const charts = chartsReady();
 
   const prev = ymd(shift(kind, start, -1));
   const next = ymd(shift(kind, start, 1));
@@ -138,11 +143,7 @@ export async function render(root, [hostParam, kindParam, dateParam], alive) {
     webBuckets.length ? card("Top browser domains", "chart-domains") : null,
     webBuckets.length ? card("Top browser URLs", "chart-urls") : null);
   root.replaceChildren(header, stats, grid);
-  // One request over the whole period (its bars cut from the same events on the server), sent while the
-  // charting library compiles.
-  const barPeriods = bars.map(([s, e]) => timeperiod(s, e));
-  const summaryP = query(summaryQuery(host, rules, webBuckets, barPeriods, { limit: TOP, withEvents: kind === "day" }), [timeperiod(start, end)]);
-  const [[whole]] = await Promise.all([summaryP, chartsReady()]);
+  const [[whole]] = await Promise.all([summaryP, charts]);
   if (!alive()) return;
   const perBar = bars.map(() => []);
   for (const e of whole.bars) perBar[e.data.$period].push(e);
