@@ -107,3 +107,18 @@ def test_a_store_stops_its_checkpoint_thread_and_removes_the_log_on_close(tmp_pa
     assert not Path(f"{path}-wal").exists()
     with Store(path) as again:
         assert again.count_events("b") == 400
+
+
+def test_an_encrypted_store_is_checkpointed_through_its_key(tmp_path: Path) -> None:
+    path = tmp_path / "activitywatch.db"
+    key = "5a" * 32
+    with Store(path, key=key) as store:
+        store.create_bucket(Bucket(id="b", type="t", client="c", hostname="h", created=0, data={}))
+        start = 1_700_000_000 * 10**9
+        for i in range(400):  # past 1,000 frames
+            store.heartbeat("b", Event(timestamp=start + i * 10**9, duration=0, data={"title": f"t{i}"}), 10**9)
+        checkpointer = store._checkpointer
+        wait_for(lambda: checkpointer.runs >= 1, "a checkpoint of the encrypted file")
+    assert not path.read_bytes().startswith(b"SQLite format 3")
+    with Store(path, key=key) as again:
+        assert again.count_events("b") == 400
