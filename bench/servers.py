@@ -254,6 +254,22 @@ def cpu_seconds(pid: int) -> float | None:
     return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
 
+def thread_cpu_seconds(pid: int) -> float | None:
+    """CPU time the process's threads now running have used, to the nanosecond (/proc/PID/task/*/schedstat;
+    None when it cannot be read): finer than `cpu_seconds`' clock ticks, for short requests."""
+    total = 0
+    try:
+        for task in os.listdir(f"/proc/{pid}/task"):
+            try:
+                with open(f"/proc/{pid}/task/{task}/schedstat") as stat:
+                    total += int(stat.read().split()[0])
+            except FileNotFoundError:
+                continue  # the thread ended meanwhile
+    except OSError:
+        return None
+    return total / 1e9
+
+
 def version_of(server: Server) -> str:
     """The version the server reports in /api/0/info."""
     return str(server.info.get("version", "?"))

@@ -16,7 +16,7 @@ from typing import Any
 
 from bench import activitylog, importing, queries
 from bench.client import HttpError, RawHttpClient, build_request
-from bench.servers import Server, cpu_seconds, memory_kib
+from bench.servers import Server, cpu_seconds, memory_kib, thread_cpu_seconds
 
 WORKLOADS = ("heartbeat", "concurrent", "bulk", "get", "export", "memory", "query", "activitylog", "import")
 DEFAULT_WORKLOADS = WORKLOADS
@@ -582,15 +582,15 @@ class Bench:
                     name = f"first-{nonce}-{rep}"
                     first = queries.first_time(query, f"{nonce}_{rep}")
                     pid = self.server.pid
-                    server_cpu = cpu_seconds(pid) if pid is not None else None
+                    server_cpu = thread_cpu_seconds(pid) if pid is not None else None
                     elapsed, answer = queries.post_query(client, self.request, first, periods, name)
                     if len(answer) != len(periods):
                         raise BenchError(f"{key}: {len(answer)} results for {len(periods)} periods")
                     figure = f"{key}_cold" if cold and rep == 0 else key
                     self.results.add(figure, elapsed)
-                    if server_cpu is not None and pid is not None:
-                        # CPU time does not grow with the load other programs put on the machine.
-                        self.results.add(f"{figure}_cpu", (cpu_seconds(pid) or server_cpu) - server_cpu)
+                    spent = (thread_cpu_seconds(pid) or 0.0) - server_cpu if server_cpu and pid is not None else 0.0
+                    if spent > 0:  # CPU time does not grow with the load other programs put on the machine
+                        self.results.add(f"{figure}_cpu", spent)
                     progress(f"[{self.server.label}] {figure} rep {rep + 1}: {elapsed:.3f} s")
                 repeated = f"again-{nonce}"
                 queries.post_query(client, self.request, query, periods, repeated)

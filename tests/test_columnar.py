@@ -19,11 +19,12 @@ from hypothesis import strategies as st
 
 from activitywatch import transforms as t
 from activitywatch.core.models import Bucket, Event
+from activitywatch.query import QueryError
 from activitywatch.store import Store
 from activitywatch.transforms import columnar
 from activitywatch.transforms.columns import Columns
 from tests.test_query_cache import cached, fresh, make_api
-from tests.test_transforms import MS, datas, short_datas, sorted_disjoint
+from tests.test_transforms import APPS, MS, datas, short_datas, sorted_disjoint
 
 CLASSES = [
     [["Work"], {"type": "regex", "regex": "code|term"}],
@@ -274,3 +275,41 @@ def test_the_bench_shape_answers_as_the_store_does(tmp_path: Path) -> None:
         periods = [queries.period(0, 3), queries.period(1, 1)]
         for n, query in enumerate((CANONICAL, ACTIVITY)):
             assert cached(api, f"n{n} = nop();" + query, periods) == fresh(store, query, periods)
+
+
+ODD_PLACES = [
+    'RETURN = [query_bucket("win"), 1];',
+    'RETURN = query_bucket("win") + query_bucket("afk");',
+    'RETURN = limit_events(sort_by_timestamp(query_bucket("win")), 3);',
+    'w = query_bucket("win"); RETURN = contains(w, w);',
+    'RETURN = concat(query_bucket("afk"), flood(query_bucket("win")));',
+    'RETURN = filter_period_intersect(query_bucket("win"), query_bucket("win"));',  # filters overlap
+    'RETURN = filter_period_intersect(query_bucket("win"), [query_bucket("afk")]);',
+    'RETURN = query_bucket_eventcount("win") + len_guard; len_guard = 0;',
+    'if query_bucket("win") { RETURN = 1; } else { RETURN = 2; }',
+    'w = flood(query_bucket("win")); RETURN = merge_events_by_keys(filter_period_intersect(w, w), []);',
+]
+
+
+@pytest.mark.parametrize("query", ODD_PLACES)
+def test_columns_anywhere_else_are_the_list_they_hold(tmp_path: Path, query: str) -> None:
+    """Columns reaching a list, an operator, another function or RETURN answer (or fail) as lists do."""
+    with Store(tmp_path / "db.sqlite") as store:
+        store.create_bucket(
+            Bucket("win", "currentwindow", "w", "h", 0),
+            [Event(T0 + i * 7 * MINUTE, (i % 3) * 5 * MINUTE, {"app": APPS[i % 3]}) for i in range(12)],
+        )
+        store.create_bucket(
+            Bucket("afk", "afkstatus", "a", "h", 0),
+            [Event(T0 + i * 20 * MINUTE, 20 * MINUTE, {"status": ["afk", "not-afk"][i % 2]}) for i in range(5)],
+        )
+        api = make_api(store)
+        query = "n = nop(); " + query  # a text the result cache has not seen, whichever runs first
+        try:
+            expected: Any = fresh(store, query, PERIODS)
+        except QueryError as exc:
+            with pytest.raises(type(exc)) as raised:
+                cached(api, query, PERIODS)
+            assert raised.value.message == exc.message
+            return
+        assert cached(api, query, PERIODS) == expected

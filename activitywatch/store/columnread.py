@@ -4,7 +4,7 @@ Fetching rows one at a time makes a Python tuple and four objects per event, and
 is most of the cost of reading a year (730k events: about 55 ms of SQLite stepping, about 0.5 s of
 row objects). Here SQLite concatenates the integer columns as fixed-width hexadecimal text and the
 data texts separated by NUL (canonical JSON never holds a raw NUL: control characters are escaped),
-and Python turns each whole column into an `array` or a list of strings with a few C calls.
+and Python turns each whole column into an `array` or a list of byte strings with a few C calls.
 """
 
 from __future__ import annotations
@@ -12,16 +12,18 @@ from __future__ import annotations
 import sys
 from array import array
 from dataclasses import dataclass
-from itertools import compress, count
-from operator import lt, not_
+from operator import lt
 
 import apsw
 
-# The subquery feeds the aggregates in time order (SQLite does not promise it: `read_columns` checks).
+# A range scan of the bucket-and-time index reads the events in (start, id) order (the index ends with
+# the rowid, the id), and the aggregates take the rows as the scan gives them; SQLite does not promise
+# that order for an aggregate, so `read_columns` checks it. (An ORDER BY inside the aggregates would make
+# SQLite sort 730k rows it already has in order: twice the time.)
 SQL_EVENT_COLUMNS_FROM = (
     "SELECT count(*), group_concat(printf('%016x%016x%016x', id, starttime, endtime), ''),"
-    " CAST(group_concat(data, char(0)) AS BLOB) FROM (SELECT id, starttime, endtime, data FROM events"
-    " WHERE bucket_key = ? AND starttime >= ? ORDER BY starttime, id)"
+    " CAST(group_concat(data, char(0)) AS BLOB) FROM events INDEXED BY events_by_bucket_time"
+    " WHERE bucket_key = ? AND starttime >= ?"
 )
 
 
@@ -65,10 +67,16 @@ def equal_starts(starts: array[int]) -> list[int] | None:
     """The positions i > 0 whose start equals the one before, or None if some start is earlier than the
     one before (one pass over the starts: where they do not rise, they must be equal)."""
     rises = list(map(lt, starts[:-1], starts[1:]))
-    ties = list(compress(count(1), map(not_, rises)))
-    if any(starts[i - 1] != starts[i] for i in ties):
-        return None
-    return ties
+    ties: list[int] = []
+    at = 0
+    try:
+        while True:
+            at = rises.index(False, at) + 1  # a C scan for the next start that does not rise
+            if starts[at - 1] != starts[at]:
+                return None
+            ties.append(at)
+    except ValueError:
+        return ties
 
 
 def columns_from_rows(rows: list[tuple[int, int, int, str]]) -> EventColumns:
