@@ -582,15 +582,20 @@ class Bench:
                     name = f"first-{nonce}-{rep}"
                     first = queries.first_time(query, f"{nonce}_{rep}")
                     pid = self.server.pid
-                    server_cpu = thread_cpu_seconds(pid) if pid is not None else None
+                    cpu_before = _query_cpu(pid)
                     elapsed, answer = queries.post_query(client, self.request, first, periods, name)
                     if len(answer) != len(periods):
                         raise BenchError(f"{key}: {len(answer)} results for {len(periods)} periods")
                     figure = f"{key}_cold" if cold and rep == 0 else key
                     self.results.add(figure, elapsed)
-                    spent = (thread_cpu_seconds(pid) or 0.0) - server_cpu if server_cpu and pid is not None else 0.0
-                    if spent > 0:  # CPU time does not grow with the load other programs put on the machine
-                        self.results.add(f"{figure}_cpu", spent)
+                    cpu_after = _query_cpu(pid)
+                    if cpu_before is not None and cpu_after is not None:
+                        # CPU time does not grow with the load other programs put on the machine. The
+                        # threads' own counters are exact but lose threads that ended (aw-server answers
+                        # each request on a new thread); the process's count has them, in clock ticks.
+                        spent = max(after - before for before, after in zip(cpu_before, cpu_after, strict=True))
+                        if spent > 0:
+                            self.results.add(f"{figure}_cpu", spent)
                     progress(f"[{self.server.label}] {figure} rep {rep + 1}: {elapsed:.3f} s")
                 repeated = f"again-{nonce}"
                 queries.post_query(client, self.request, query, periods, repeated)
@@ -632,6 +637,16 @@ class Bench:
                 status, body = client.request(self.request("DELETE", f"/api/0/buckets/{bucket}?force=1"))
                 if status not in (200, 204):
                     progress(f"[{self.server.label}] could not delete {bucket}: {status} {body[:200]!r}")
+
+
+def _query_cpu(pid: int | None) -> tuple[float, float] | None:
+    """(CPU seconds of the process in clock ticks, of its running threads to the nanosecond), or None."""
+    if pid is None:
+        return None
+    ticks, threads = cpu_seconds(pid), thread_cpu_seconds(pid)
+    if ticks is None or threads is None:
+        return None
+    return ticks, threads
 
 
 def _heartbeat_body(i: int, start: float, merge: bool) -> bytes:
