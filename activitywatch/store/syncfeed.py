@@ -41,6 +41,14 @@ SQL_LOG = (
     "SELECT n, kind, bucket, event_id, start, end, buckets FROM sync_log WHERE n > ? AND n <= ? ORDER BY n LIMIT ?"
 )
 NO_BOUND = 2**63 - 1
+# The change sequence's top, the travelling settings and how far each device's forgets are applied
+# (`syncforget.acks`), in one statement: a push every minute runs this, and each statement costs.
+SQL_TOP_SETTINGS_ACKS = (
+    "SELECT 0, NULL, max(seq) FROM events"
+    f" UNION ALL SELECT 1, key, value FROM settings WHERE key IN ({','.join('?' * len(TRAVELLING_SETTINGS))})"
+    " UNION ALL SELECT 2, device, value ->> '$.n' FROM sync_cursors"
+    f" WHERE device >= '{syncforget.APPLIED}' AND device < '{syncforget.APPLIED[:-1]};'"
+)
 SQL_REMOTE_BUCKET = (
     "SELECT b.key, b.id FROM sync_buckets s JOIN buckets b ON b.key = s.bucket_key"
     " WHERE device = ? AND origin_bucket = ?"
@@ -110,16 +118,14 @@ def local_changes(
         log_done = len(log_rows) <= limit
         event_rows = fetch(conn, SQL_OWN_EVENTS, (after_seq, upto[0], limit + 1)) if log_done else []
         buckets = [bucket_from_row(row) for row in fetch(conn, SQL_OWN_BUCKETS)]
-        settings = {
-            key: load_json(value)
-            for key, value in fetch(
-                conn,
-                f"SELECT key, value FROM settings WHERE key IN ({','.join('?' * len(TRAVELLING_SETTINGS))})",
-                TRAVELLING_SETTINGS,
-            )
-        }
-        top = int(scalar(conn, "SELECT max(seq) FROM events") or 0)
-        acks = syncforget.acks(conn)
+        top, settings, acks = 0, {}, {}
+        for part, name, value in fetch(conn, SQL_TOP_SETTINGS_ACKS, TRAVELLING_SETTINGS):
+            if part == 0:
+                top = int(value or 0)
+            elif part == 1:
+                settings[name] = load_json(value)
+            else:
+                acks[name[len(syncforget.APPLIED) :]] = int(value)
     events = [(b, i, s, e, d) for b, i, s, e, d, _ in event_rows[:limit]]
     seq = event_rows[:limit][-1][5] if event_rows else after_seq
     if log_done and len(event_rows) <= limit and upto[0] == NO_BOUND:

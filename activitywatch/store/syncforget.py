@@ -98,11 +98,6 @@ def record_forget(conn: apsw.Connection, start: int, end: int, bucket_ids: Seque
     conn.execute(SQL_RECORD_SET, (OWN, dump_json(own)))
 
 
-def acks(conn: apsw.Connection) -> dict[str, int]:
-    """How far this device has applied each other device's forgets (sent in every segment)."""
-    return {device[len(APPLIED) :]: int(load_json(value)["n"]) for device, value in fetch(conn, SQL_RECORDS)}
-
-
 def apply_forgets(
     store: Store, conn: apsw.Connection, device: str, here: str | None, forgets: Sequence[RemoteForget]
 ) -> int:
