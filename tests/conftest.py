@@ -26,6 +26,7 @@ from activitywatch.server.app import create_app
 from activitywatch.server.options import ServerOptions
 from activitywatch.server.runner import ApiServer
 from activitywatch.store import Store
+from tests.xserver import XServer, start_x_server
 
 # lets QtWebEngine load after pytest-qt has created the session's QApplication
 QCoreApplication.setAttribute(Qt.ApplicationAttribute.AA_ShareOpenGLContexts)
@@ -59,6 +60,16 @@ def start_server(data_dir: Path, **option_changes: Any) -> tuple[ApiServer, Stor
     server = ApiServer(create_app(store, options), options.host, 0, write_lock=store.write_lock)
     server.start()
     return server, store, options
+
+
+@pytest.fixture(scope="module")
+def xserver() -> Iterator[XServer]:
+    """A real X server (Xvfb + openbox) for one test module."""
+    server = start_x_server()
+    try:
+        yield server
+    finally:
+        server.stop()
 
 
 @pytest.fixture

@@ -30,15 +30,6 @@ WAIT = 120  # seconds: generous upper bounds (the machine may be busy); nothing 
 pytestmark = pytest.mark.slow
 
 
-@pytest.fixture(scope="module")
-def xserver() -> Iterator[XServer]:
-    server = start_x_server()
-    try:
-        yield server
-    finally:
-        server.stop()
-
-
 class AppProcess:
     """`python -m activitywatch` (the full app) on the test's X server, with its own home and data."""
 

@@ -24,7 +24,7 @@ from activitywatch.watchers.media import MediaActivity
 from activitywatch.watchers.worker import WatcherThread
 from tests.dbus_support import Bus, set_locked_hint, start_bus, start_logind
 from tests.watcher_support import IdleStandIn, events_of, start
-from tests.xserver import XServer, start_x_server
+from tests.xserver import XServer
 
 pytestmark = pytest.mark.slow
 WAIT = 20_000
@@ -49,15 +49,6 @@ def on_system_bus(system_bus: tuple[Bus, str], monkeypatch: pytest.MonkeyPatch) 
     monkeypatch.setenv("DBUS_SYSTEM_BUS_ADDRESS", bus.address)
     set_locked_hint(bus, path, False)
     return bus, path
-
-
-@pytest.fixture(scope="module")
-def xserver() -> Iterator[XServer]:
-    server = start_x_server()
-    try:
-        yield server
-    finally:
-        server.stop()
 
 
 def statuses(store: Store, bucket_id: str) -> list[str]:

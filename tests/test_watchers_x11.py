@@ -5,7 +5,6 @@ line."""
 from __future__ import annotations
 
 import socket
-from collections.abc import Iterator
 from pathlib import Path
 
 import httpx
@@ -17,18 +16,9 @@ from activitywatch.watchers.builtin import AfkWatcher, WindowWatcher
 from activitywatch.watchers.worker import WatcherThread
 from tests.conftest import ServerProcess
 from tests.watcher_support import events_of, start
-from tests.xserver import XServer, start_x_server, wait_for
+from tests.xserver import XServer, wait_for
 
 WAIT = 20_000  # ms: generous upper bounds; nothing here asserts speed
-
-
-@pytest.fixture(scope="module")
-def xserver() -> Iterator[XServer]:
-    server = start_x_server()
-    try:
-        yield server
-    finally:
-        server.stop()
 
 
 @pytest.fixture
