@@ -238,16 +238,11 @@ class EagerRequest:
             self._continue_in_task(coroutine, None)
             return
         try:
-            waiting = coroutine.send(None)
-        except StopIteration:
-            self._finished()
-            return
-        except BaseException as exc:
-            self._failed(exc)
-            return
+            done, waiting = self._step(coroutine)
         finally:
             lock.release()
-        self._continue_in_task(coroutine, waiting)
+        if not done:
+            self._continue_in_task(coroutine, waiting)
 
     def _continue_in_task(self, coroutine: Any, waiting: Any) -> None:
         protocol = self.protocol
@@ -268,14 +263,19 @@ class EagerRequest:
                     await waiting
             else:
                 await asyncio.sleep(0)
-            try:
-                waiting = coroutine.send(None)
-            except StopIteration:
-                self._finished()
+            done, waiting = self._step(coroutine)
+            if done:
                 return
-            except BaseException as exc:
-                self._failed(exc)
-                return
+
+    def _step(self, coroutine: Any) -> tuple[bool, Any]:
+        """Step the coroutine on once: (whether it ended, what it now waits for); an end is answered."""
+        try:
+            return False, coroutine.send(None)
+        except StopIteration:
+            self._finished()
+        except BaseException as exc:
+            self._failed(exc)
+        return True, None
 
     def _finished(self) -> None:
         if not self.response_complete and not self.disconnected:
